@@ -1,0 +1,100 @@
+"""lang-portal: the JSON API of a language-learning portal (Flask + SQLite)."""
+
+import json
+import logging
+import os
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask_cors import CORS
+from werkzeug.routing import BaseConverter, ValidationError
+
+from lib import db, errors
+from lib.paths import CanonicalPaths
+from lib.validation import MAX_ID
+
+DEV_ORIGINS = (
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:8080",
+    "http://127.0.0.1:8080",
+)
+
+
+class IdConverter(BaseConverter):
+    """A path id: a positive integer up to 2^63-1; anything else does not match (404)."""
+
+    regex = r"[1-9][0-9]{0,18}"
+
+    def to_python(self, value):
+        number = int(value)
+        if number > MAX_ID:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value):
+        return str(value)
+
+
+def activity_origins(seed_dir):
+    """Origins of the study activities' URLs. Activities come only from the seed files
+    (no endpoint creates one), so the seed files list every activity the API serves."""
+    path = os.path.join(seed_dir, "study_activities.json")
+    with open(path, encoding="utf-8") as f:
+        urls = [activity["url"] for activity in json.load(f)]
+    return [f"{u.scheme}://{u.netloc}" for u in map(urlsplit, urls) if u.scheme and u.netloc]
+
+
+def cors_origins(config):
+    configured = config.get("CORS_ORIGINS")
+    if isinstance(configured, str):
+        configured = [o.strip() for o in configured.split(",") if o.strip()]
+    base = list(configured) if configured is not None else list(DEV_ORIGINS)
+    return sorted(set(base + activity_origins(config["SEED_DIR"])))
+
+
+def create_app(test_config=None):
+    """Build the app: config, database wiring, CORS, error handlers, blueprints."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATABASE=os.environ.get("LANG_PORTAL_DB", os.path.join(app.root_path, "words.db")),
+        SQLITE_SYNCHRONOUS=os.environ.get("LANG_PORTAL_SYNCHRONOUS", "FULL"),
+        SQLITE_BUSY_TIMEOUT_MS=10_000,
+        SEED_DIR=str(db.SEED_DIR),
+        CORS_ORIGINS=os.environ.get("LANG_PORTAL_CORS_ORIGINS"),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.strict_slashes = False
+    app.wsgi_app = CanonicalPaths(app.wsgi_app)
+
+    db.init_app(app)
+    errors.init_app(app)
+    CORS(app, origins=cors_origins(app.config), max_age=600, expose_headers=["Retry-After"])
+
+    from lib import importer
+    from routes import admin, dashboard, groups, study_activities, study_sessions, words
+
+    importer.init_app(app)
+    for module in (words, groups, study_activities, study_sessions, dashboard, admin):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def main():
+    logging.basicConfig(level=logging.INFO)
+    app = create_app()
+    conn = db.connect_app_db(app)
+    try:
+        db.init_db(conn, app.config["SEED_DIR"])
+    finally:
+        conn.close()
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""The one door to the SQLite database: connections, queries, transactions, schema, seed."""
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app, g
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = ROOT / "sql" / "setup"
+SEED_DIR = ROOT / "seed"
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def utc_now():
+    """The current time as stored and returned everywhere: RFC 3339, UTC, with a Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _dict_row(cursor, row):
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+def connect(path, synchronous="FULL", busy_timeout_ms=10_000):
+    """Open a connection with the pragmas every connection must have."""
+    synchronous = synchronous.upper()
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
+    # isolation_level=None: we issue BEGIN ourselves, so every write is explicit.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = _dict_row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    return conn
+
+
+def connect_app_db(app):
+    """A new connection to the app's configured database."""
+    return connect(
+        app.config["DATABASE"],
+        synchronous=app.config["SQLITE_SYNCHRONOUS"],
+        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+    )
+
+
+def get_db():
+    """The connection of the current request, opened on first use."""
+    if "db" not in g:
+        g.db = connect_app_db(current_app)
+    return g.db
+
+
+def close_db(exc=None):
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def query(sql, params=()):
+    """All rows of a query, as dicts."""
+    return get_db().execute(sql, params).fetchall()
+
+
+def one(sql, params=()):
+    """The first row of a query as a dict, or None."""
+    return get_db().execute(sql, params).fetchone()
+
+
+def scalar(sql, params=()):
+    """The first column of the first row, or None."""
+    row = one(sql, params)
+    return None if row is None else next(iter(row.values()))
+
+
+def execute(sql, params=()):
+    """Run one statement; returns the cursor (lastrowid, rowcount)."""
+    return get_db().execute(sql, params)
+
+
+@contextmanager
+def transaction(conn=None):
+    """A write transaction. BEGIN IMMEDIATE takes the write lock up front, so two
+    writers queue on the busy timeout instead of failing half-way with SQLITE_BUSY."""
+    conn = conn or get_db()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# --- schema -------------------------------------------------------------------
+
+
+def schema_files():
+    """The numbered schema files, in the order they are applied."""
+    files = sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+    return [(int(f.name[:3]), f) for f in files]
+
+
+def latest_schema_version():
+    return schema_files()[-1][0]
+
+
+def schema_version(conn):
+    return conn.execute("PRAGMA user_version").fetchone()["user_version"]
+
+
+def migrate(conn, target=None):
+    """Apply every schema file newer than the database's user_version, each in its
+    own transaction together with the version bump. Returns the versions applied."""
+    applied = []
+    for version, path in schema_files():
+        if version <= schema_version(conn) or (target is not None and version > target):
+            continue
+        script = path.read_text(encoding="utf-8")
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+# --- seed ---------------------------------------------------------------------
+
+
+def load_seed(seed_dir=SEED_DIR):
+    """Read the seed files: ({group name: [word, ...]}, [activity, ...])."""
+    seed_dir = Path(seed_dir)
+    groups = {}
+    for path in sorted((seed_dir / "groups").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        groups[data["group"]] = data["words"]
+    activities = json.loads((seed_dir / "study_activities.json").read_text(encoding="utf-8"))
+    return groups, activities
+
+
+def add_words(conn, group_name, words):
+    """Insert words (skipping ones already there) and put them in the group.
+    Runs inside the caller's transaction. Returns how many words were new."""
+    conn.execute("INSERT INTO groups (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (group_name,))
+    group_id = conn.execute("SELECT id FROM groups WHERE name = ?", (group_name,)).fetchone()["id"]
+    added = 0
+    for word in words:
+        cursor = conn.execute(
+            """
+            INSERT INTO words (kanji, romaji, english, parts)
+            VALUES (?, ?, ?, ?)
+            ON CONFLICT (kanji, romaji, english) DO NOTHING
+            """,
+            (word["kanji"], word["romaji"], word["english"], json.dumps(word.get("parts", []), ensure_ascii=False)),
+        )
+        added += cursor.rowcount
+        word_id = conn.execute(
+            "SELECT id FROM words WHERE kanji = ? AND romaji = ? AND english = ?",
+            (word["kanji"], word["romaji"], word["english"]),
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (word_id, group_id),
+        )
+    return added
+
+
+def _load_rows(conn, groups, activities):
+    """Insert seed groups, words and activities inside the caller's transaction."""
+    added = sum(add_words(conn, name, words) for name, words in groups.items())
+    for activity in activities:
+        conn.execute(
+            """
+            INSERT INTO study_activities (name, url, preview_url, description)
+            VALUES (:name, :url, :preview_url, :description)
+            ON CONFLICT (name) DO UPDATE SET
+                url = excluded.url,
+                preview_url = excluded.preview_url,
+                description = excluded.description
+            """,
+            activity,
+        )
+    return added
+
+
+def seed(conn, seed_dir=SEED_DIR):
+    """Load the seed data. Idempotent: running it twice changes nothing."""
+    groups, activities = load_seed(seed_dir)
+    with transaction(conn):
+        return _load_rows(conn, groups, activities)
+
+
+def is_empty(conn):
+    return conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"] == 0
+
+
+def init_db(conn, seed_dir=SEED_DIR):
+    """Bring the schema up to date and seed an empty database."""
+    migrate(conn)
+    if is_empty(conn):
+        seed(conn, seed_dir)
+
+
+HISTORY_TABLES = ("study_session_reviews", "word_review_items", "study_sessions", "word_reviews", "review_days")
+VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
+
+
+def _clear(conn, tables):
+    for table in tables:
+        conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
+    conn.execute("UPDATE groups SET last_session_at = NULL")
+    conn.execute("UPDATE totals SET sessions = 0, reviews = 0, correct = 0")
+    conn.execute("UPDATE totals SET studied_words = 0, mastered_words = 0")
+
+
+def reset_history(conn):
+    """Forget every study session, answer and feedback review; keep the vocabulary."""
+    with transaction(conn):
+        _clear(conn, HISTORY_TABLES)
+
+
+def full_reset(conn, seed_dir=SEED_DIR):
+    """Empty every table and load the seed data again, in one transaction."""
+    groups, activities = load_seed(seed_dir)
+    with transaction(conn):
+        _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
+        return _load_rows(conn, groups, activities)
+
+
+# --- wiring -------------------------------------------------------------------
+
+
+def init_app(app):
+    app.teardown_appcontext(close_db)
+    for command in (init_db_command, seed_command, reset_history_command):
+        app.cli.add_command(command)
+
+
+def _open_cli_db():
+    return connect_app_db(current_app)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the schema, and seed an empty database."""
+    conn = _open_cli_db()
+    try:
+        before = schema_version(conn)
+        init_db(conn, current_app.config["SEED_DIR"])
+        click.echo(
+            f"Database {current_app.config['DATABASE']} at schema version "
+            f"{schema_version(conn)} (was {before}); "
+            f"{conn.execute('SELECT count(*) AS n FROM words').fetchone()['n']} words."
+        )
+    finally:
+        conn.close()
+
+
+@click.command("seed")
+def seed_command():
+    """Load the seed data (idempotent)."""
+    conn = _open_cli_db()
+    try:
+        migrate(conn)
+        added = seed(conn, current_app.config["SEED_DIR"])
+        click.echo(f"Seeded: {added} new words.")
+    finally:
+        conn.close()
+
+
+@click.command("reset-history")
+def reset_history_command():
+    """Delete every study session, word review and feedback review."""
+    conn = _open_cli_db()
+    try:
+        migrate(conn)
+        reset_history(conn)
+        click.echo("Study history cleared; words, groups and activities kept.")
+    finally:
+        conn.close()

@@ -1,0 +1,48 @@
+"""Paging and sorting for list endpoints: checked query parameters, SQL from fixed fragments."""
+
+import math
+
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 500
+
+
+def _int_arg(name, default, maximum=None):
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 19:
+        raise BadRequest(f"Query parameter {name} must be a positive integer, not {raw!r}.")
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise BadRequest(f"Query parameter {name} must be at most {maximum}, not {value}.")
+    return value
+
+
+class Page:
+    """The page and per_page of a request, and the LIMIT/OFFSET they mean."""
+
+    def __init__(self):
+        self.number = _int_arg("page", 1)
+        self.per_page = _int_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        self.offset = (self.number - 1) * self.per_page
+        if self.offset > 2**62:
+            raise BadRequest("Query parameter page is too large for this per_page.")
+
+    def total_pages(self, total):
+        return max(1, math.ceil(total / self.per_page))
+
+
+def order_by(sort_keys, default_key, default_order, tiebreak):
+    """The ORDER BY clause for sort_by/order: sort_keys maps each accepted key to a SQL
+    expression written in code; anything else is a 400 naming the allowed keys."""
+    key = request.args.get("sort_by", default_key)
+    if key not in sort_keys:
+        allowed = ", ".join(sort_keys)
+        raise BadRequest(f"Cannot sort by {key!r}; sort_by must be one of: {allowed}.")
+    order = request.args.get("order", default_order).lower()
+    if order not in ("asc", "desc"):
+        raise BadRequest(f"Query parameter order must be asc or desc, not {order!r}.")
+    return f"ORDER BY {sort_keys[key]} {order.upper()}, {tiebreak} {order.upper()}"

@@ -1,0 +1,124 @@
+"""Reading and checking request input. Every problem becomes a message a person can act on."""
+
+import json
+
+from flask import request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from lib.errors import ValidationError
+
+MAX_ID = 2**63 - 1
+
+
+class Invalid(ValueError):
+    """A field's value is wrong; the message says what a right one looks like."""
+
+
+def json_body(required=True):
+    """The request body as a JSON object ({} when optional and absent)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise BadRequest("Send a JSON object as the request body (Content-Type: application/json).")
+        return {}
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(
+            f"Send the body as JSON with Content-Type: application/json (got {request.mimetype or 'none'})."
+        )
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as e:
+        raise BadRequest(f"The request body is not valid JSON: {_short(e)}.") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"The request body must be a JSON object, not {_json_type(body)}.")
+    return body
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _short(e):
+    return str(e).split(":")[0] if isinstance(e, json.JSONDecodeError) else str(e) or type(e).__name__
+
+
+def _json_type(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def positive_id(value):
+    """An id: an integer from 1 to 2^63-1 (booleans, floats and strings are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"must be a positive integer id, not {_json_type(value)}")
+    if not 1 <= value <= MAX_ID:
+        raise Invalid("must be an integer from 1 to 9223372036854775807")
+    return value
+
+
+def answer(value):
+    """Whether an answer was correct: true/false, or 1/0."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise Invalid("must be true or false (or 1 or 0)")
+
+
+def rating(value):
+    """A rating: an integer from 1 to 5."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise Invalid("must be an integer from 1 to 5")
+    return value
+
+
+def text(max_length):
+    """A reader for a string of at most max_length characters (null allowed)."""
+
+    def read(value):
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise Invalid(f"must be a string, not {_json_type(value)}")
+        if not value.isprintable() and _has_lone_surrogate(value):
+            raise Invalid("must be valid Unicode text (it has a lone surrogate)")
+        if len(value) > max_length:
+            raise Invalid(f"must be at most {max_length} characters (got {len(value)})")
+        return value
+
+    return read
+
+
+def _has_lone_surrogate(value):
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def fields(body, spec, prefix=""):
+    """Check body's fields against spec {name: (reader, required)}; returns the values
+    read (absent optional fields left out) or raises one ValidationError naming them all."""
+    values, details = {}, {}
+    for name, (reader, required) in spec.items():
+        if name not in body:
+            if required:
+                details[prefix + name] = "is required"
+            continue
+        try:
+            values[name] = reader(body[name])
+        except Invalid as e:
+            details[prefix + name] = str(e)
+    if details:
+        raise ValidationError(details)
+    return values

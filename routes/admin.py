@@ -1,0 +1,37 @@
+"""Housekeeping: health, clearing the history, and a full reset to the seed data."""
+
+from flask import Blueprint, current_app
+
+from lib import db
+
+bp = Blueprint("admin", __name__, url_prefix="/api")
+
+
+@bp.get("")
+def index():
+    return {"name": "lang-portal", "docs": "/api/docs", "openapi": "/api/openapi.json", "health": "/api/health"}
+
+
+@bp.get("/health")
+def health():
+    conn = db.get_db()
+    return {
+        "status": "ok",
+        "schema_version": db.schema_version(conn),
+        "database": current_app.config["DATABASE"],
+        "synchronous": current_app.config["SQLITE_SYNCHRONOUS"].upper(),
+    }
+
+
+@bp.post("/reset_history")
+@bp.post("/study_sessions/reset")
+def reset_history():
+    """Clear the study history; takes no body (the frontend sends a JSON content type with none)."""
+    db.reset_history(db.get_db())
+    return {"success": True, "message": "Study history cleared; words, groups and activities kept."}
+
+
+@bp.post("/full_reset")
+def full_reset():
+    db.full_reset(db.get_db(), current_app.config["SEED_DIR"])
+    return {"success": True, "message": "Every table emptied and the seed data loaded again."}

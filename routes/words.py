@@ -1,0 +1,42 @@
+"""Words: the vocabulary, each with its all-time answer totals."""
+
+from flask import Blueprint, abort
+
+from lib.db import one, query, scalar
+from lib.listing import Page, order_by
+from lib.shapes import WORD_SELECT, WORD_SORT_KEYS, word
+
+bp = Blueprint("words", __name__, url_prefix="/api/words")
+
+
+@bp.get("")
+def list_words():
+    page = Page()
+    order = order_by(WORD_SORT_KEYS, "kanji", "asc", tiebreak="w.id")
+    total = scalar("SELECT words FROM totals")
+    rows = query(f"{WORD_SELECT} {order} LIMIT ? OFFSET ?", (page.per_page, page.offset))
+    return {
+        "words": [word(row) for row in rows],
+        "total_words": total,
+        "total_pages": page.total_pages(total),
+        "current_page": page.number,
+        "per_page": page.per_page,
+    }
+
+
+@bp.get("/<id:word_id>")
+def show_word(word_id):
+    row = one(f"{WORD_SELECT} WHERE w.id = ?", (word_id,))
+    if row is None:
+        abort(404, f"Word {word_id} not found.")
+    groups = query(
+        """
+        SELECT g.id, g.name
+        FROM word_groups AS wg
+        JOIN groups AS g ON g.id = wg.group_id
+        WHERE wg.word_id = ?
+        ORDER BY g.name, g.id
+        """,
+        (word_id,),
+    )
+    return {"word": {**word(row), "groups": groups}}
