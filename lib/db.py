@@ -235,12 +235,68 @@ def full_reset(conn, seed_dir=SEED_DIR):
         return _load_rows(conn, groups, activities)
 
 
+# --- checks -------------------------------------------------------------------
+
+# Each query returns the rows where a counter cache disagrees with a recount.
+COUNTER_CHECKS = {
+    "word_reviews": """
+        SELECT word_id, sum(correct), count(*) - sum(correct) FROM word_review_items GROUP BY word_id
+        EXCEPT
+        SELECT word_id, correct_count, wrong_count FROM word_reviews WHERE correct_count + wrong_count > 0
+    """,
+    "word_reviews (extra rows)": """
+        SELECT word_id, correct_count, wrong_count FROM word_reviews
+        EXCEPT
+        SELECT word_id, sum(correct), count(*) - sum(correct) FROM word_review_items GROUP BY word_id
+    """,
+    "study_sessions": """
+        SELECT s.id, count(r.id), ifnull(sum(r.correct), 0), max(r.created_at)
+        FROM study_sessions AS s
+        LEFT JOIN word_review_items AS r ON r.study_session_id = s.id
+        GROUP BY s.id
+        EXCEPT
+        SELECT id, review_items_count, correct_count, last_review_at FROM study_sessions
+    """,
+    "groups": """
+        SELECT g.id,
+            (SELECT count(*) FROM word_groups WHERE group_id = g.id),
+            (SELECT max(created_at) FROM study_sessions WHERE group_id = g.id)
+        FROM groups AS g
+        EXCEPT
+        SELECT id, words_count, last_session_at FROM groups
+    """,
+    "review_days": """
+        SELECT substr(created_at, 1, 10), count(*) FROM word_review_items GROUP BY 1
+        EXCEPT
+        SELECT day, reviews FROM review_days
+    """,
+    "totals": """
+        SELECT
+            (SELECT count(*) FROM words),
+            (SELECT count(*) FROM study_sessions),
+            (SELECT count(*) FROM word_review_items),
+            (SELECT ifnull(sum(correct), 0) FROM word_review_items),
+            (SELECT count(*) FROM word_reviews),
+            (SELECT count(*) FROM word_reviews
+             WHERE correct_count + wrong_count >= 5
+               AND correct_count * 5 >= (correct_count + wrong_count) * 4)
+        EXCEPT
+        SELECT words, sessions, reviews, correct, studied_words, mastered_words FROM totals
+    """,
+}
+
+
+def counter_mismatches(conn):
+    """Names of the counter caches that disagree with a recount of the rows (none: [])."""
+    return [name for name, sql in COUNTER_CHECKS.items() if conn.execute(sql).fetchone() is not None]
+
+
 # --- wiring -------------------------------------------------------------------
 
 
 def init_app(app):
     app.teardown_appcontext(close_db)
-    for command in (init_db_command, seed_command, reset_history_command):
+    for command in (init_db_command, seed_command, reset_history_command, check_db_command):
         app.cli.add_command(command)
 
 
@@ -286,3 +342,18 @@ def reset_history_command():
         click.echo("Study history cleared; words, groups and activities kept.")
     finally:
         conn.close()
+
+
+@click.command("check-db")
+def check_db_command():
+    """Run SQLite's integrity check and recount every counter cache."""
+    conn = _open_cli_db()
+    try:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"]
+        mismatches = counter_mismatches(conn)
+    finally:
+        conn.close()
+    click.echo(f"integrity_check: {integrity}")
+    click.echo(f"counter caches: {'ok' if not mismatches else 'out of step: ' + ', '.join(mismatches)}")
+    if integrity != "ok" or mismatches:
+        raise SystemExit(1)
