@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app, g
+from flask.cli import with_appcontext
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "sql" / "setup"
@@ -305,6 +306,7 @@ def _open_cli_db():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the schema, and seed an empty database."""
     conn = _open_cli_db()
@@ -321,6 +323,7 @@ def init_db_command():
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command():
     """Load the seed data (idempotent)."""
     conn = _open_cli_db()
@@ -333,6 +336,7 @@ def seed_command():
 
 
 @click.command("reset-history")
+@with_appcontext
 def reset_history_command():
     """Delete every study session, word review and feedback review."""
     conn = _open_cli_db()
@@ -345,6 +349,7 @@ def reset_history_command():
 
 
 @click.command("check-db")
+@with_appcontext
 def check_db_command():
     """Run SQLite's integrity check and recount every counter cache."""
     conn = _open_cli_db()

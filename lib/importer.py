@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from lib import db
 
@@ -63,6 +64,7 @@ def read_words(path):
 
 
 @click.command("import-words")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--group", "group_name", required=True, help="Group to add the words to (created if missing).")
 def import_words_command(file, group_name):

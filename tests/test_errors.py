@@ -31,7 +31,9 @@ def test_malformed_json_is_400(client, conn, body):
     assert conn.execute("SELECT count(*) AS n FROM study_sessions").fetchone()["n"] == 0
 
 
-@pytest.mark.parametrize(("body", "kind"), [("[]", "an array"), ('"x"', "a string"), ("1", "a number"), ("null", "null")])
+@pytest.mark.parametrize(
+    ("body", "kind"), [("[]", "an array"), ('"x"', "a string"), ("1", "a number"), ("null", "null")]
+)
 def test_body_that_is_not_an_object_is_400(client, body, kind):
     response = client.post("/api/study_sessions", data=body, content_type="application/json")
     assert response.status_code == 400
@@ -46,7 +48,9 @@ def test_missing_body_is_400(client):
 
 def test_body_over_one_mebibyte_is_json_413(client):
     response = client.post(
-        "/api/study_sessions/1/review", data=b'{"comments": "' + b"x" * (1024 * 1024) + b'"}', content_type="application/json"
+        "/api/study_sessions/1/review",
+        data=b'{"comments": "' + b"x" * (1024 * 1024) + b'"}',
+        content_type="application/json",
     )
     assert response.status_code == 413
     assert "1 MiB" in error_of(response)

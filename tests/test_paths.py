@@ -65,7 +65,9 @@ def test_session_creation_answers_in_every_path_form(client, path):
 
 
 @pytest.mark.parametrize("bad_id", ["0", "-1", "abc", "1.5", "01x", "9223372036854775808", "99999999999999999999"])
-@pytest.mark.parametrize("template", ["/api/words/{}", "/api/groups/{}", "/api/study_sessions/{}", "/study-sessions/{}"])
+@pytest.mark.parametrize(
+    "template", ["/api/words/{}", "/api/groups/{}", "/api/study_sessions/{}", "/study-sessions/{}"]
+)
 def test_ids_that_are_not_positive_integers_are_404(client, template, bad_id):
     response = client.get(template.format(bad_id))
     assert response.status_code == 404

@@ -100,7 +100,9 @@ def test_unknown_session_is_404_before_the_bodys_references(client, conn, body):
 
 
 def test_batch_stores_every_review_in_order(client, conn, session_id):
-    body = {"reviews": [{"word_id": 1, "correct": True}, {"word_id": 2, "is_correct": False}, {"word_id": 1, "correct": 0}]}
+    body = {
+        "reviews": [{"word_id": 1, "correct": True}, {"word_id": 2, "is_correct": False}, {"word_id": 1, "correct": 0}]
+    }
     response = review(client, session_id, body)
     assert response.status_code == 200
     result = response.get_json()
@@ -112,7 +114,9 @@ def test_batch_stores_every_review_in_order(client, conn, session_id):
 
 def test_batch_with_one_unknown_word_writes_nothing(client, conn, session_id):
     before = snapshot(conn)
-    response = review(client, session_id, {"reviews": [{"word_id": 1, "correct": True}, {"word_id": 999, "correct": True}]})
+    response = review(
+        client, session_id, {"reviews": [{"word_id": 1, "correct": True}, {"word_id": 999, "correct": True}]}
+    )
     assert response.status_code == 404
     assert error_of(response) == "Word 999 not found."
     assert snapshot(conn) == before
@@ -140,7 +144,9 @@ def test_bad_batch_is_400_naming_the_item_and_writes_nothing(client, conn, sessi
 
 
 def test_batch_of_500_is_accepted(client, conn, session_id):
-    response = review(client, session_id, {"reviews": [{"word_id": 1 + i % 100, "correct": i % 3 == 0} for i in range(500)]})
+    response = review(
+        client, session_id, {"reviews": [{"word_id": 1 + i % 100, "correct": i % 3 == 0} for i in range(500)]}
+    )
     assert response.status_code == 200
     assert count(conn, "word_review_items") == 500
     assert db.counter_mismatches(conn) == []
