@@ -85,14 +85,19 @@ def create_app(test_config=None):
     return app
 
 
-def main():
-    logging.basicConfig(level=logging.INFO)
-    app = create_app()
+def prepare_database(app):
+    """Create or upgrade the schema and seed an empty database (the embedded default)."""
     conn = db.connect_app_db(app)
     try:
         db.init_db(conn, app.config["SEED_DIR"])
     finally:
         conn.close()
+
+
+def main():
+    logging.basicConfig(level=logging.INFO)
+    app = create_app()
+    prepare_database(app)
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
 
 

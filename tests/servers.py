@@ -1,0 +1,69 @@
+"""Start the API as a real server process for the slow tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(base_url, process, timeout=30.0):
+    """Poll /api/health until it answers; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if requests.get(f"{base_url}/api/health", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{base_url} did not become healthy in {timeout} s")
+
+
+def gunicorn_command(workers=4, extra=()):
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "--workers",
+        str(workers),
+        *extra,
+        "app:create_app()",
+    ]
+
+
+@contextmanager
+def running_server(command, db_path, port=None, env=None):
+    """Run command (python app.py or gunicorn) on db_path and yield its base URL."""
+    port = port or free_port()
+    environment = {**os.environ, "LANG_PORTAL_DB": str(db_path), "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process)
+        yield base_url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stderr.close()

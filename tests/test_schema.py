@@ -1,0 +1,93 @@
+"""Schema files, pragmas, and upgrading a database made by an older version."""
+
+import sqlite3
+
+import pytest
+
+from app import create_app
+from lib import db
+
+
+def test_every_connection_has_the_pragmas(conn):
+    assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
+    assert conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()["synchronous"] == 2  # FULL
+    assert conn.execute("PRAGMA busy_timeout").fetchone()["timeout"] == 10_000
+
+
+def test_synchronous_is_configurable(db_path):
+    app = create_app({"DATABASE": db_path, "SQLITE_SYNCHRONOUS": "normal"})
+    conn = db.connect_app_db(app)
+    assert conn.execute("PRAGMA synchronous").fetchone()["synchronous"] == 1
+    conn.close()
+
+
+def test_unknown_synchronous_mode_is_refused(db_path):
+    with pytest.raises(ValueError, match="synchronous must be one of"):
+        db.connect(db_path, synchronous="SOMETIMES")
+
+
+def test_foreign_keys_are_enforced(conn):
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(
+            "INSERT INTO word_review_items (study_session_id, word_id, correct, created_at) VALUES (999, 1, 1, 'x')"
+        )
+
+
+def test_schema_is_at_the_latest_version(conn):
+    assert db.schema_version(conn) == db.latest_schema_version() >= 2
+
+
+def test_migrate_applies_nothing_twice(conn):
+    assert db.migrate(conn) == []
+
+
+def test_older_database_upgrades_in_place_with_its_data(db_path):
+    """A database made at schema version 1 (before counter caches) keeps its rows and
+    gets counters that match them."""
+    conn = db.connect(db_path)
+    assert db.migrate(conn, target=1) == [1]
+    db.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
+    conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
+    conn.execute(
+        "INSERT INTO study_sessions (group_id, study_activity_id, created_at) VALUES (1, 1, '2026-01-02T03:04:05Z')"
+    )
+    for correct in (1, 0, 1):
+        conn.execute(
+            "INSERT INTO word_review_items (study_session_id, word_id, correct, created_at) "
+            "VALUES (1, 1, ?, '2026-01-02T03:05:00Z')",
+            (correct,),
+        )
+    conn.close()
+
+    app = create_app({"DATABASE": db_path})
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert f"schema version {db.latest_schema_version()} (was 1)" in result.output
+
+    conn = db.connect(db_path)
+    assert db.counter_mismatches(conn) == []
+    conn.close()
+    client = app.test_client()
+    assert client.get("/api/groups/1").get_json() == {"id": 1, "group_name": "Old Group", "word_count": 1}
+    session = client.get("/api/study_sessions/1").get_json()["session"]
+    assert (session["review_items_count"], session["correct_count"], session["end_time"]) == (
+        3,
+        2,
+        "2026-01-02T03:05:00Z",
+    )
+    stats = client.get("/api/dashboard/stats").get_json()
+    assert (stats["total_vocabulary"], stats["total_words_studied"], stats["total_sessions"]) == (1, 1, 1)
+
+
+def test_a_failing_schema_file_leaves_the_database_as_it_was(db_path, monkeypatch, tmp_path):
+    (tmp_path / "001_ok.sql").write_text("CREATE TABLE a (x);")
+    (tmp_path / "002_broken.sql").write_text("CREATE TABLE b (x); CREATE TABLE a (x);")
+    monkeypatch.setattr(db, "SCHEMA_DIR", tmp_path)
+    conn = db.connect(db_path)
+    with pytest.raises(sqlite3.OperationalError):
+        db.migrate(conn)
+    assert db.schema_version(conn) == 1
+    tables = {r["name"] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"a"}
+    conn.close()
