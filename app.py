@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.routing import BaseConverter, ValidationError
 
-from lib import db, errors
+from lib import auth, db, errors, idempotency, ratelimit
 from lib.paths import CanonicalPaths
 from lib.validation import MAX_ID
 
@@ -63,9 +63,16 @@ def create_app(test_config=None):
         SEED_DIR=str(db.SEED_DIR),
         CORS_ORIGINS=os.environ.get("LANG_PORTAL_CORS_ORIGINS"),
         MAX_CONTENT_LENGTH=1024 * 1024,
+        API_TOKEN=os.environ.get("LANG_PORTAL_API_TOKEN") or None,
+        RATELIMIT_ENABLED=os.environ.get("LANG_PORTAL_RATE_LIMITS", "on").lower() not in ("off", "0", "false"),
+        RATELIMIT_STORAGE_URI=os.environ.get("LANG_PORTAL_RATE_LIMIT_STORAGE", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        FEEDBACK_RATE_LIMIT=os.environ.get("LANG_PORTAL_FEEDBACK_LIMIT", "10 per minute"),
+        REVIEW_RATE_LIMIT=os.environ.get("LANG_PORTAL_REVIEW_LIMIT", "600 per minute"),
     )
     if test_config:
-        app.config.update(test_config)
+        # Tests get no rate limits unless they ask for them.
+        app.config.update({"RATELIMIT_ENABLED": False, **test_config})
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.url_map.converters["id"] = IdConverter
@@ -74,6 +81,9 @@ def create_app(test_config=None):
 
     db.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)  # before_request order: rate limit, token, idempotency
+    auth.init_app(app)
+    idempotency.init_app(app)
     CORS(app, origins=cors_origins(app.config), max_age=600, expose_headers=["Retry-After"])
 
     from lib import importer

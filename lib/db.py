@@ -86,16 +86,20 @@ def execute(sql, params=()):
 
 @contextmanager
 def transaction(conn=None):
-    """A write transaction. BEGIN IMMEDIATE takes the write lock up front, so two
-    writers queue on the busy timeout instead of failing half-way with SQLITE_BUSY."""
+    """A write transaction, all or nothing. BEGIN IMMEDIATE takes the write lock up front,
+    so two writers queue on the busy timeout instead of failing half-way with SQLITE_BUSY.
+    Inside an open transaction (an idempotent request holds one) it is a savepoint."""
     conn = conn or get_db()
-    conn.execute("BEGIN IMMEDIATE")
+    nested = conn.in_transaction
+    conn.execute("SAVEPOINT write" if nested else "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute("ROLLBACK TO write" if nested else "ROLLBACK")
+        if nested:
+            conn.execute("RELEASE write")
         raise
-    conn.execute("COMMIT")
+    conn.execute("RELEASE write" if nested else "COMMIT")
 
 
 # --- schema -------------------------------------------------------------------

@@ -43,8 +43,12 @@ def _sentence(e):
     return e.description
 
 
+def _rate_limit_sentence(e):
+    return f"Too many requests of this kind from your address (limit: {e.description}); wait for Retry-After seconds."
+
+
 def handle_http_error(e):
-    body = {"error": _sentence(e)}
+    body = {"error": _rate_limit_sentence(e) if e.code == 429 else _sentence(e)}
     if getattr(e, "details", None):
         body["details"] = e.details
     body.update(getattr(e, "extra", {}))

@@ -6,6 +6,7 @@ from werkzeug.exceptions import BadRequest
 from lib.db import one, query, scalar, transaction, utc_now
 from lib.errors import ReviewExists, ValidationError
 from lib.listing import Page, order_by
+from lib.ratelimit import limit_feedback, limit_word_reviews
 from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, review_item, word
 from lib.validation import answer, fields, json_body, positive_id, rating, text
 
@@ -303,6 +304,8 @@ def list_feedback(session_id):
 
 
 @bp.post("/<id:session_id>/review")
+@limit_feedback
+@limit_word_reviews
 def record_review(session_id):
     body = json_body()
     form = review_form(body)
@@ -314,6 +317,7 @@ def record_review(session_id):
 
 
 @bp.put("/<id:session_id>/review")
+@limit_feedback
 def update_feedback(session_id):
     body = json_body()
     if review_form(body) != "feedback":
@@ -322,6 +326,7 @@ def update_feedback(session_id):
 
 
 @bp.post("/<id:session_id>/words/<id:word_id>/review")
+@limit_word_reviews
 def record_word_review(session_id, word_id):
     values = fields(json_body(), {"correct": (answer, True)})
     row = record_answers(session_id, [{"word_id": word_id, "correct": values["correct"]}])[0]

@@ -1,0 +1,36 @@
+"""Rate limits per client address (Flask-Limiter), answered with a JSON 429 and Retry-After."""
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
+
+from lib.validation import json_body
+
+limiter = Limiter(key_func=get_remote_address)
+
+FEEDBACK_FIELDS = {"rating", "comments", "reviewer_id"}
+
+
+def is_feedback():
+    """Whether this review request carries session feedback (limited more tightly)."""
+    try:
+        return bool(FEEDBACK_FIELDS & json_body().keys())
+    except HTTPException:  # a bad body is the view's to report, with its own message
+        return False
+
+
+def feedback_limit():
+    return current_app.config["FEEDBACK_RATE_LIMIT"]
+
+
+def review_limit():
+    return current_app.config["REVIEW_RATE_LIMIT"]
+
+
+limit_feedback = limiter.limit(feedback_limit, scope="feedback", exempt_when=lambda: not is_feedback())
+limit_word_reviews = limiter.limit(review_limit, scope="word_reviews", exempt_when=is_feedback)
+
+
+def init_app(app):
+    limiter.init_app(app)
