@@ -87,10 +87,10 @@ def create_app(test_config=None):
     CORS(app, origins=cors_origins(app.config), max_age=600, expose_headers=["Retry-After"])
 
     from lib import importer
-    from routes import admin, dashboard, groups, study_activities, study_sessions, words
+    from routes import admin, dashboard, docs, groups, study_activities, study_sessions, words
 
     importer.init_app(app)
-    for module in (words, groups, study_activities, study_sessions, dashboard, admin):
+    for module in (words, groups, study_activities, study_sessions, dashboard, admin, docs):
         app.register_blueprint(module.bp)
     return app
 

@@ -1,9 +1,14 @@
 import hashlib
 
+import flask
 import pytest
 
 from app import create_app
 from lib import db
+from tests.contract import ContractClient
+
+# Every test client checks every response against openapi.yaml.
+flask.Flask.test_client_class = ContractClient
 
 
 @pytest.fixture
