@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_cors import CORS
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import BaseConverter
 
 from lib import auth, db, errors, idempotency, ratelimit
 from lib.paths import CanonicalPaths
@@ -21,16 +21,25 @@ DEV_ORIGINS = (
 )
 
 
-class IdConverter(BaseConverter):
-    """A path id: a positive integer up to 2^63-1; anything else does not match (404)."""
+def _at_most(limit):
+    """A regex for the numbers with as many digits as limit, from 10^(n-1) up to limit."""
+    digits = str(limit)
+    alternatives = []
+    for i, ch in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(ch) > low:
+            alternatives.append(f"{digits[:i]}[{low}-{int(ch) - 1}][0-9]{{{len(digits) - i - 1}}}")
+    return "|".join([*alternatives, digits])
 
-    regex = r"[1-9][0-9]{0,18}"
+
+class IdConverter(BaseConverter):
+    """A path id: a positive integer up to 2^63-1; anything else does not match (404).
+    The range is in the regex itself, so an id out of range never matches any rule."""
+
+    regex = f"(?:[1-9][0-9]{{0,{len(str(MAX_ID)) - 2}}}|{_at_most(MAX_ID)})"
 
     def to_python(self, value):
-        number = int(value)
-        if number > MAX_ID:
-            raise ValidationError()
-        return number
+        return int(value)
 
     def to_url(self, value):
         return str(value)

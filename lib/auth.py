@@ -12,8 +12,8 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def require_token():
     """before_request: reads and preflights stay open; writes need the token."""
     token = current_app.config.get("API_TOKEN")
-    if not token or request.method not in WRITE_METHODS:
-        return
+    if not token or request.method not in WRITE_METHODS or request.routing_exception is not None:
+        return  # no token set, a read, or no such endpoint (the 404/405 comes next)
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise Unauthorized(

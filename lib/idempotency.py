@@ -34,8 +34,8 @@ def _fingerprint():
 def begin():
     """before_request: replay a stored answer, or open the request's transaction."""
     key = request.headers.get(HEADER)
-    if key is None or request.method not in ("POST", "PUT"):
-        return None
+    if key is None or request.method not in ("POST", "PUT") or request.routing_exception is not None:
+        return None  # no key, a read, or no such endpoint (the 404/405 comes next)
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
         raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.")
     fingerprint = _fingerprint()

@@ -7,6 +7,7 @@ from werkzeug.exceptions import BadRequest
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000_000
 
 
 def _int_arg(name, default, maximum=None):
@@ -25,11 +26,9 @@ class Page:
     """The page and per_page of a request, and the LIMIT/OFFSET they mean."""
 
     def __init__(self):
-        self.number = _int_arg("page", 1)
+        self.number = _int_arg("page", 1, MAX_PAGE)
         self.per_page = _int_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
         self.offset = (self.number - 1) * self.per_page
-        if self.offset > 2**62:
-            raise BadRequest("Query parameter page is too large for this per_page.")
 
     def total_pages(self, total):
         return max(1, math.ceil(total / self.per_page))

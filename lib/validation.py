@@ -106,10 +106,13 @@ def _has_lone_surrogate(value):
     return False
 
 
-def fields(body, spec, prefix=""):
+def fields(body, spec, prefix="", synonyms=()):
     """Check body's fields against spec {name: (reader, required)}; returns the values
-    read (absent optional fields left out) or raises one ValidationError naming them all."""
+    read (absent optional fields left out) or raises one ValidationError naming them all.
+    A field that is neither in spec nor among synonyms is refused, so a typo is not lost."""
     values, details = {}, {}
+    for name in body.keys() - spec.keys() - set(synonyms):
+        details[prefix + name] = f"is not a field of this request (expected: {', '.join(spec)})"
     for name, (reader, required) in spec.items():
         if name not in body:
             if required:

@@ -8,7 +8,7 @@ from lib.errors import ReviewExists, ValidationError
 from lib.listing import Page, order_by
 from lib.ratelimit import limit_feedback, limit_word_reviews
 from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, review_item, word
-from lib.validation import answer, fields, json_body, positive_id, rating, text
+from lib.validation import Invalid, answer, fields, json_body, positive_id, rating, text
 
 bp = Blueprint("study_sessions", __name__, url_prefix="/api/study_sessions")
 
@@ -26,10 +26,12 @@ def optional_id(value):
 def read_session_request(body):
     """{group_id, study_activity_id}; activity_id is accepted as a synonym."""
     if "activity_id" in body:
-        if "study_activity_id" in body and body["study_activity_id"] != body["activity_id"]:
+        if "study_activity_id" in body:
             raise ValidationError({"activity_id": "is another name for study_activity_id; send only one"})
         body = {**body, "study_activity_id": body["activity_id"]}
-    return fields(body, {"group_id": (positive_id, True), "study_activity_id": (positive_id, True)})
+    return fields(
+        body, {"group_id": (positive_id, True), "study_activity_id": (positive_id, True)}, synonyms=["activity_id"]
+    )
 
 
 def read_answer(item, prefix=""):
@@ -38,13 +40,13 @@ def read_answer(item, prefix=""):
         if "correct" in item:
             raise ValidationError({prefix + "is_correct": "is another name for correct; send only one"})
         item = {**item, "correct": item["is_correct"]}
-    return fields(item, {"word_id": (positive_id, True), "correct": (answer, True)}, prefix)
+    return fields(item, {"word_id": (positive_id, True), "correct": (answer, True)}, prefix, synonyms=["is_correct"])
 
 
-def read_batch(body):
-    reviews = body["reviews"]
+def batch_items(reviews):
+    """The answers of a batch: 1..MAX_BATCH objects, each read like a word review."""
     if not isinstance(reviews, list) or not 1 <= len(reviews) <= MAX_BATCH:
-        raise ValidationError({"reviews": f"must be an array of 1 to {MAX_BATCH} reviews"})
+        raise Invalid(f"must be an array of 1 to {MAX_BATCH} reviews")
     answers, details = [], {}
     for i, item in enumerate(reviews):
         if not isinstance(item, dict):
@@ -57,6 +59,10 @@ def read_batch(body):
     if details:
         raise ValidationError(details)
     return answers
+
+
+def read_batch(body):
+    return fields(body, {"reviews": (batch_items, True)})["reviews"]
 
 
 def read_feedback(body):

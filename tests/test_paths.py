@@ -64,7 +64,10 @@ def test_session_creation_answers_in_every_path_form(client, path):
     assert response.get_json()["session_id"] == response.get_json()["id"]
 
 
-@pytest.mark.parametrize("bad_id", ["0", "-1", "abc", "1.5", "01x", "9223372036854775808", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "bad_id",
+    ["0", "-1", "abc", "1.5", "01x", "007", "9223372036854775808", "9300000000000000000", "99999999999999999999"],
+)
 @pytest.mark.parametrize(
     "template", ["/api/words/{}", "/api/groups/{}", "/api/study_sessions/{}", "/study-sessions/{}"]
 )
@@ -72,3 +75,16 @@ def test_ids_that_are_not_positive_integers_are_404(client, template, bad_id):
     response = client.get(template.format(bad_id))
     assert response.status_code == 404
     assert response.is_json and response.get_json()["error"]
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "delete"])
+@pytest.mark.parametrize("path", ["/api/study_sessions/9223372036854775808/review", "/api/study_sessions/0"])
+def test_out_of_range_id_is_404_whatever_the_method(client, method, path):
+    assert getattr(client, method)(path).status_code == 404
+
+
+@pytest.mark.parametrize("good_id", ["999", "8999999999999999999", "9223372036854775799", "9223372036854775807"])
+def test_ids_up_to_two_to_the_63_minus_one_reach_the_view(client, good_id):
+    response = client.get(f"/api/words/{good_id}")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == f"Word {good_id} not found."

@@ -61,6 +61,7 @@ def test_word_review_updates_totals_in_step(client, conn, session_id):
         ({"word_id": BIG, "correct": True}, "word_id"),
         ({"word_id": 10**30, "correct": True}, "word_id"),
         ({"word_id": 1, "correct": True, "is_correct": True}, "is_correct"),
+        ({"word_id": 1, "correct": True, "corect": False}, "corect"),
     ],
 )
 def test_bad_word_review_is_400_and_writes_nothing(client, conn, session_id, body, field):
@@ -231,6 +232,7 @@ def test_put_accepts_only_the_feedback_form(client, session_id, body):
         ({"rating": 5, "reviewer_id": 0}, "reviewer_id"),
         ({"rating": 5, "reviewer_id": "me"}, "reviewer_id"),
         ({"rating": 5, "reviewer_id": BIG}, "reviewer_id"),
+        ({"rating": 5, "comment": "typo in the field name"}, "comment"),
     ],
 )
 def test_bad_feedback_is_400_and_writes_nothing(client, conn, session_id, body, field):

@@ -42,6 +42,8 @@ def test_activity_id_is_a_synonym_of_study_activity_id(client):
         ({"group_id": [1], "study_activity_id": 1}, "group_id"),
         ({"group_id": 1, "study_activity_id": {"id": 1}}, "study_activity_id"),
         ({"group_id": 1, "study_activity_id": 1, "activity_id": 2}, "activity_id"),
+        ({"group_id": 1, "study_activity_id": 1, "activity_id": 1}, "activity_id"),
+        ({"group_id": 1, "study_activity_id": 1, "groupid": 1}, "groupid"),
     ],
 )
 def test_bad_session_body_is_400_naming_the_field(client, conn, body, field):

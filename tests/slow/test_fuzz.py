@@ -1,0 +1,62 @@
+"""Schemathesis generates requests for every operation of openapi.yaml (valid and invalid
+ones) and checks that none is a 5xx and every answer conforms to the document."""
+
+import uuid
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from app import create_app
+from lib import db
+
+pytestmark = pytest.mark.slow
+
+MAX_EXAMPLES = 60
+GENERATED = {"requests": 0, "by_status": {}}
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory):
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path_factory.mktemp("fuzz") / "fuzz.db")})
+    conn = db.connect_app_db(app)
+    db.init_db(conn, app.config["SEED_DIR"])
+    conn.close()
+    return app
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_app):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
+
+
+# Static documentation files are left out: schemathesis's WSGI transport leaves the file
+# responses unclosed (a ResourceWarning, an error here); tests/test_openapi.py covers them.
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(operation_id="docsAsset")
+
+
+def integral_floats_as_ints(value):
+    """JSON Schema counts 3.0 as an integer, but the API refuses floats for integer fields
+    (the contract says so; tests/test_hostile_input.py pins it), so send them as integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [integral_floats_as_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {k: integral_floats_as_ints(v) for k, v in value.items()}
+    return value
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_within_its_contract(case):
+    if "Idempotency-Key" in (case.headers or {}):
+        # A fresh key per request: reusing one for another body is a 422 by design (tested
+        # in tests/test_guards.py), which the fuzzer would take for a rejected valid request.
+        case.headers["Idempotency-Key"] = uuid.uuid4().hex
+    case.body = integral_floats_as_ints(case.body)
+    response = case.call()
+    GENERATED["requests"] += 1
+    GENERATED["by_status"][response.status_code] = GENERATED["by_status"].get(response.status_code, 0) + 1
+    assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}"
+    case.validate_response(response)
