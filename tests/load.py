@@ -1,0 +1,147 @@
+"""A load driver for the slow tests: concurrent clients mixing every kind of write and
+read, keeping a ledger of what the server acknowledged."""
+
+import random
+import threading
+from collections import Counter
+
+import requests
+
+BATCH_SIZE = 5
+WORD_IDS = range(1, 141)
+SINGLE_GROUP, BATCH_GROUP = 1, 2  # batches get sessions of their own group
+
+
+class Ledger:
+    """What the server acknowledged (2xx), and every status seen."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sessions = set()
+        self.reviews = {}  # id -> (session id, word id, correct)
+        self.feedback = set()
+        self.statuses = Counter()
+        self.locked_errors = 0
+        self.connection_errors = 0
+
+    def add_reviews(self, rows):
+        with self.lock:
+            for row in rows:
+                self.reviews[row["id"]] = (row["study_session_id"], row["word_id"], row["correct"])
+
+
+def _new_session(http, base_url, ledger, group_id):
+    response = http.post(f"{base_url}/study_sessions", json={"group_id": group_id, "study_activity_id": 1})
+    _record(ledger, response)
+    if response.ok:
+        with ledger.lock:
+            ledger.sessions.add(response.json()["id"])
+        return response.json()["id"]
+    return None
+
+
+def _record(ledger, response):
+    with ledger.lock:
+        ledger.statuses[response.status_code] += 1
+        if "locked" in response.text:
+            ledger.locked_errors += 1
+
+
+def one_request(http, base_url, ledger, rng, state):
+    """One request of a random kind; state holds this client's current session."""
+    kind = rng.choices(["session", "review", "batch", "feedback", "read"], weights=[1, 6, 2, 1, 4])[0]
+    if kind == "session" or state.get("session") is None:
+        state["session"] = _new_session(http, base_url, ledger, SINGLE_GROUP)
+        return
+    session = state["session"]
+    if kind == "review":
+        body = {"word_id": rng.choice(WORD_IDS), "correct": rng.random() < 0.7}
+        response = http.post(f"{base_url}/study_sessions/{session}/review", json=body)
+        _record(ledger, response)
+        if response.ok:
+            ledger.add_reviews([response.json()])
+    elif kind == "batch":
+        # Each batch goes to a fresh session of BATCH_GROUP, so each such session must hold
+        # 0 or BATCH_SIZE reviews: a half-written batch would show (half_written_batches).
+        batch_session = _new_session(http, base_url, ledger, BATCH_GROUP)
+        if batch_session is None:
+            return
+        reviews = [{"word_id": rng.choice(WORD_IDS), "is_correct": rng.random() < 0.5} for _ in range(BATCH_SIZE)]
+        response = http.post(f"{base_url}/api/study-sessions/{batch_session}/review", json={"reviews": reviews})
+        _record(ledger, response)
+        if response.ok:
+            ledger.add_reviews(response.json()["items"])
+    elif kind == "feedback":
+        body = {"rating": rng.randint(1, 5), "comments": "load test", "reviewer_id": rng.randint(1, 3)}
+        response = http.post(f"{base_url}/api/study_sessions/{session}/review", json=body)
+        _record(ledger, response)
+        if response.ok:
+            with ledger.lock:
+                ledger.feedback.add(response.json()["id"])
+    else:
+        path = rng.choice(
+            ["/api/words?page=2", "/api/dashboard/stats", f"/api/study_sessions/{session}", "/api/study_sessions"]
+        )
+        _record(ledger, http.get(f"{base_url}{path}"))
+
+
+def run_clients(base_url, ledger, clients, requests_each, stop=None, seed=0):
+    """Run `clients` threads of `requests_each` requests; stop early when stop is set.
+    Connection errors (a killed server) are counted, not raised."""
+
+    def client(index):
+        rng = random.Random(seed * 1000 + index)
+        state = {}
+        with requests.Session() as http:
+            for _ in range(requests_each):
+                if stop is not None and stop.is_set():
+                    return
+                try:
+                    one_request(http, base_url, ledger, rng, state)
+                except requests.RequestException:
+                    with ledger.lock:
+                        ledger.connection_errors += 1
+                    if stop is not None and stop.is_set():
+                        return
+                    state["session"] = None
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def database_matches_ledger(conn, ledger, exact):
+    """Problems found comparing the database with the acknowledged writes. exact: the
+    database must hold exactly the acknowledged rows (no crash happened); otherwise every
+    acknowledged row must be there and unacknowledged ones may be too."""
+    problems = []
+    sessions = {r["id"] for r in conn.execute("SELECT id FROM study_sessions")}
+    reviews = {
+        r["id"]: (r["study_session_id"], r["word_id"], bool(r["correct"]))
+        for r in conn.execute("SELECT id, study_session_id, word_id, correct FROM word_review_items")
+    }
+    feedback = {r["id"] for r in conn.execute("SELECT id FROM study_session_reviews")}
+    for name, acknowledged, held in (
+        ("sessions", ledger.sessions, sessions),
+        ("reviews", set(ledger.reviews), set(reviews)),
+        ("feedback", ledger.feedback, feedback),
+    ):
+        lost = acknowledged - held
+        if lost:
+            problems.append(f"{len(lost)} acknowledged {name} missing")
+        if exact and held - acknowledged:
+            problems.append(f"{len(held - acknowledged)} {name} stored without a 2xx answer")
+    changed = [i for i, row in ledger.reviews.items() if i in reviews and reviews[i] != row]
+    if changed:
+        problems.append(f"{len(changed)} reviews differ from their 2xx answer")
+    return problems
+
+
+def half_written_batches(conn):
+    """Batch sessions holding neither nothing nor one whole batch."""
+    return conn.execute(
+        "SELECT count(*) AS n FROM study_sessions WHERE group_id = ? AND review_items_count NOT IN (0, ?)",
+        (BATCH_GROUP, BATCH_SIZE),
+    ).fetchone()["n"]
