@@ -1,0 +1,134 @@
+"""CORS in a real browser: headless Chromium loads a page from an allowed origin and from
+one that is not, and the page reports what its fetches to the API could read."""
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from tests.servers import free_port, running_server
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+PAGE = """<!doctype html><meta charset="utf-8"><title>CORS probe</title>
+<script>
+const api = "API";
+async function probe(name, path, init) {
+  try {
+    const response = await fetch(api + path, init);
+    return {name, read: true, status: response.status, body: await response.json()};
+  } catch (e) {
+    return {name, read: false, error: String(e)};
+  }
+}
+const json = (body) => ({method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+(async () => {
+  const results = [
+    await probe("get", "/api/words/1"),
+    await probe("post", "/study_sessions", json({group_id: 1, study_activity_id: 1})),
+    await probe("error", "/study_sessions/999999/review", json({word_id: 1, correct: true})),
+  ];
+  await fetch("/results", {method: "POST", body: JSON.stringify(results)});
+})();
+</script>"""
+
+
+class PageServer:
+    """Serves the probe page at / and collects the page's report at POST /results."""
+
+    def __init__(self, port, api_url):
+        self.reported = threading.Event()
+        self.results = None
+        page = PAGE.replace("API", api_url).encode()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def do_POST(self):
+                outer.results = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(204)
+                self.end_headers()
+                outer.reported.set()
+
+            def log_message(self, *args):
+                pass
+
+        self.origin = f"http://127.0.0.1:{port}"
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def open_in_chromium(page, timeout=60):
+    """Load the page in headless Chromium until it reports; returns {probe name: result}."""
+    with tempfile.TemporaryDirectory() as profile:
+        browser = subprocess.Popen(
+            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", page.origin + "/"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert page.reported.wait(timeout), "the page never reported its results"
+        finally:
+            browser.kill()
+            browser.wait()
+    return {result["name"]: result for result in page.results}
+
+
+def total_sessions(api_url):
+    return requests.get(f"{api_url}/api/study_sessions").json()["total"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)")
+def test_browser_reads_answers_only_from_allowed_origins(tmp_path):
+    allowed_port, other_port = free_port(), free_port()
+    env = {"LANG_PORTAL_CORS_ORIGINS": f"http://127.0.0.1:{allowed_port}"}
+    with running_server([sys.executable, "app.py"], tmp_path / "cors.db", env=env) as (api_url, _):
+        allowed, other = PageServer(allowed_port, api_url), PageServer(other_port, api_url)
+        try:
+            from_allowed = open_in_chromium(allowed)
+            before = total_sessions(api_url)
+            from_other = open_in_chromium(other)
+            after = total_sessions(api_url)
+        finally:
+            allowed.close()
+            other.close()
+
+    assert from_allowed["get"]["read"] and from_allowed["get"]["body"]["word"]["id"] == 1
+    assert from_allowed["post"]["read"] and from_allowed["post"]["status"] == 200
+    assert from_allowed["post"]["body"]["session_id"] >= 1
+    assert from_allowed["error"]["read"] and from_allowed["error"]["status"] == 404
+    assert "not found" in from_allowed["error"]["body"]["error"]
+    for name in ("get", "post", "error"):
+        assert not from_other[name]["read"], from_other[name]
+    # The refused preflight kept the cross-origin POST from being sent at all.
+    assert after == before
