@@ -2,10 +2,11 @@
 one that is not, and the page reports what its fetches to the API could read."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -88,19 +89,19 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def open_in_chromium(page, timeout=60):
+def open_in_chromium(page, profile, timeout=60):
     """Load the page in headless Chromium until it reports; returns {probe name: result}."""
-    with tempfile.TemporaryDirectory() as profile:
-        browser = subprocess.Popen(
-            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", page.origin + "/"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            assert page.reported.wait(timeout), "the page never reported its results"
-        finally:
-            browser.kill()
-            browser.wait()
+    browser = subprocess.Popen(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", page.origin + "/"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so the browser and all its child processes stop together
+    )
+    try:
+        assert page.reported.wait(timeout), "the page never reported its results"
+    finally:
+        os.killpg(browser.pid, signal.SIGKILL)
+        browser.wait()
     return {result["name"]: result for result in page.results}
 
 
@@ -115,9 +116,9 @@ def test_browser_reads_answers_only_from_allowed_origins(tmp_path):
     with running_server([sys.executable, "app.py"], tmp_path / "cors.db", env=env) as (api_url, _):
         allowed, other = PageServer(allowed_port, api_url), PageServer(other_port, api_url)
         try:
-            from_allowed = open_in_chromium(allowed)
+            from_allowed = open_in_chromium(allowed, tmp_path / "profile-allowed")
             before = total_sessions(api_url)
-            from_other = open_in_chromium(other)
+            from_other = open_in_chromium(other, tmp_path / "profile-other")
             after = total_sessions(api_url)
         finally:
             allowed.close()

@@ -1,7 +1,10 @@
 """Schemathesis generates requests for every operation of openapi.yaml (valid and invalid
 ones) and checks that none is a 5xx and every answer conforms to the document."""
 
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -16,23 +19,24 @@ MAX_EXAMPLES = 60
 GENERATED = {"requests": 0, "by_status": {}}
 
 
-@pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory):
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path_factory.mktemp("fuzz") / "fuzz.db")})
-    conn = db.connect_app_db(app)
-    db.init_db(conn, app.config["SEED_DIR"])
-    conn.close()
-    return app
-
-
-@pytest.fixture(scope="module")
-def api_schema(fuzz_app):
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
-
+# The app is made at import so that the schema can be loaded from it (schemathesis's lazy
+# fixture loader relies on a pytest internal that pytest 9.2 removed); its database file
+# is created by the fixture below, before the first request.
+FUZZ_DIR = Path(tempfile.mkdtemp(prefix="lang-portal-fuzz-"))
+fuzz_app = create_app({"TESTING": True, "DATABASE": str(FUZZ_DIR / "fuzz.db")})
 
 # Static documentation files are left out: schemathesis's WSGI transport leaves the file
 # responses unclosed (a ResourceWarning, an error here); tests/test_openapi.py covers them.
-schema = schemathesis.pytest.from_fixture("api_schema").exclude(operation_id="docsAsset")
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app).exclude(operation_id="docsAsset")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzz_database():
+    conn = db.connect_app_db(fuzz_app)
+    db.init_db(conn, fuzz_app.config["SEED_DIR"])
+    conn.close()
+    yield
+    shutil.rmtree(FUZZ_DIR)
 
 
 def integral_floats_as_ints(value):
