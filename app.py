@@ -10,6 +10,7 @@ from flask_cors import CORS
 from werkzeug.routing import BaseConverter
 
 from lib import auth, db, errors, idempotency, ratelimit
+from lib.jsonio import OrjsonProvider
 from lib.paths import CanonicalPaths
 from lib.validation import MAX_ID
 
@@ -65,6 +66,7 @@ def cors_origins(config):
 def create_app(test_config=None):
     """Build the app: config, database wiring, CORS, error handlers, blueprints."""
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(
         DATABASE=os.environ.get("LANG_PORTAL_DB", os.path.join(app.root_path, "words.db")),
         SQLITE_SYNCHRONOUS=os.environ.get("LANG_PORTAL_SYNCHRONOUS", "FULL"),
@@ -82,8 +84,6 @@ def create_app(test_config=None):
     if test_config:
         # Tests get no rate limits unless they ask for them.
         app.config.update({"RATELIMIT_ENABLED": False, **test_config})
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
     app.url_map.converters["id"] = IdConverter
     app.url_map.strict_slashes = False
     app.wsgi_app = CanonicalPaths(app.wsgi_app)

@@ -38,7 +38,9 @@ def generate(path, words, reviews, seed=1):
     groups = max(1, -(-words // GROUP_SIZE))
     parts = json.dumps([{"kanji": "語", "romaji": ["go"]}], ensure_ascii=False)
     with db.transaction(conn):
-        conn.executemany("INSERT INTO groups (id, name) VALUES (?, ?)", ((g, f"Group {g}") for g in range(1, groups + 1)))
+        conn.executemany(
+            "INSERT INTO groups (id, name) VALUES (?, ?)", ((g, f"Group {g}") for g in range(1, groups + 1))
+        )
         conn.executemany(
             "INSERT INTO words (id, kanji, romaji, english, parts) VALUES (?, ?, ?, ?, ?)",
             ((w, f"語{w}", f"go{w}", f"word {w}", parts) for w in range(1, words + 1)),

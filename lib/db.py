@@ -1,7 +1,9 @@
 """The one door to the SQLite database: connections, queries, transactions, schema, seed."""
 
 import json
+import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,16 +53,31 @@ def connect_app_db(app):
 
 
 def get_db():
-    """The connection of the current request, opened on first use."""
+    """The connection of the current request.
+
+    Opening a connection costs more than a whole small request (SQLite reads the schema
+    and the pragmas run), so each worker thread keeps one open connection per app and
+    lends it to one request at a time; teardown rolls back anything a request left open.
+    """
     if "db" not in g:
-        g.db = connect_app_db(current_app)
+        g.db = _thread_connection(current_app)
     return g.db
 
 
-def close_db(exc=None):
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+def _thread_connection(app):
+    local = app.extensions.setdefault("lang_portal_db", threading.local())
+    conn, pid = getattr(local, "conn", None), getattr(local, "pid", None)
+    if conn is None or pid != os.getpid():
+        # A connection must not cross a fork; a child process opens its own.
+        local.conn, local.pid = connect_app_db(app), os.getpid()
+    return local.conn
+
+
+def release_db(exc=None):
+    """Teardown: end the request's use of the connection, leaving no transaction open."""
+    conn = g.pop("db", None)
+    if conn is not None and conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def query(sql, params=()):
@@ -300,7 +317,7 @@ def counter_mismatches(conn):
 
 
 def init_app(app):
-    app.teardown_appcontext(close_db)
+    app.teardown_appcontext(release_db)
     for command in (init_db_command, seed_command, reset_history_command, check_db_command):
         app.cli.add_command(command)
 

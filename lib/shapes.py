@@ -1,6 +1,6 @@
 """The two shapes that appear in many places: a Word and a Session row."""
 
-import json
+from lib.jsonio import raw
 
 # Word with all-time totals; FROM words AS w (aliases w, wr).
 WORD_SELECT = """
@@ -55,8 +55,9 @@ SESSION_SORT_KEYS = {
 
 
 def word(row):
-    """A words row as the API returns it: parts parsed from its JSON text."""
-    return {**row, "parts": json.loads(row["parts"])}
+    """A words row as the API returns it: parts embedded from its stored JSON text."""
+    row["parts"] = raw(row["parts"])
+    return row
 
 
 def review_item(row):
