@@ -1,5 +1,6 @@
 """The one door to the SQLite database: connections, queries, transactions, schema, seed."""
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -27,13 +28,75 @@ def _dict_row(cursor, row):
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
+class WriterQueue:
+    """Writers to one database file, across threads and processes, wait here in the kernel
+    (flock on a file beside the database) and wake the moment the writer before them is
+    done. Without it a blocked writer sleeps in SQLite's busy handler, for 1, 2, 5, 10...
+    ms at a time, whatever the other writer's transaction actually took."""
+
+    _by_path = {}
+    _guard = threading.Lock()
+
+    def __init__(self, path):
+        self.thread_lock = threading.Lock()
+        self.fd = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o644)
+        self.pid = os.getpid()
+
+    @classmethod
+    def for_path(cls, path):
+        key = os.path.abspath(path)
+        with cls._guard:
+            queue = cls._by_path.get(key)
+            if queue is None or queue.pid != os.getpid():  # a forked child needs its own fd
+                queue = cls._by_path[key] = cls(key)
+            return queue
+
+    def acquire(self):
+        self.thread_lock.acquire()
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except BaseException:
+            self.thread_lock.release()
+            raise
+
+    def release(self):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.thread_lock.release()
+
+
+class Connection(sqlite3.Connection):
+    """A connection that begins and ends write transactions through the writer queue."""
+
+    writers = None
+
+    def begin_write(self):
+        """BEGIN IMMEDIATE (takes SQLite's write lock up front), after our turn in the queue."""
+        if self.writers:
+            self.writers.acquire()
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            if self.writers:
+                self.writers.release()
+            raise
+
+    def end_write(self, commit):
+        try:
+            self.execute("COMMIT" if commit else "ROLLBACK")
+        finally:
+            if self.writers:
+                self.writers.release()
+
+
 def connect(path, synchronous="FULL", busy_timeout_ms=10_000):
     """Open a connection with the pragmas every connection must have."""
     synchronous = synchronous.upper()
     if synchronous not in SYNCHRONOUS_MODES:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
     # isolation_level=None: we issue BEGIN ourselves, so every write is explicit.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=Connection)
+    if path != ":memory:":
+        conn.writers = WriterQueue.for_path(path)
     conn.row_factory = _dict_row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -77,7 +140,7 @@ def release_db(exc=None):
     """Teardown: end the request's use of the connection, leaving no transaction open."""
     conn = g.pop("db", None)
     if conn is not None and conn.in_transaction:
-        conn.execute("ROLLBACK")
+        conn.end_write(commit=False)
 
 
 def query(sql, params=()):
@@ -107,16 +170,23 @@ def transaction(conn=None):
     so two writers queue on the busy timeout instead of failing half-way with SQLITE_BUSY.
     Inside an open transaction (an idempotent request holds one) it is a savepoint."""
     conn = conn or get_db()
-    nested = conn.in_transaction
-    conn.execute("SAVEPOINT write" if nested else "BEGIN IMMEDIATE")
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT write")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO write")
+            conn.execute("RELEASE write")
+            raise
+        conn.execute("RELEASE write")
+        return
+    conn.begin_write()
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK TO write" if nested else "ROLLBACK")
-        if nested:
-            conn.execute("RELEASE write")
+        conn.end_write(commit=False)
         raise
-    conn.execute("RELEASE write" if nested else "COMMIT")
+    conn.end_write(commit=True)
 
 
 # --- schema -------------------------------------------------------------------
@@ -291,6 +361,12 @@ COUNTER_CHECKS = {
         SELECT substr(created_at, 1, 10), count(*) FROM word_review_items GROUP BY 1
         EXCEPT
         SELECT day, reviews FROM review_days
+    """,
+    "review_days runs": """
+        SELECT day, min(day) OVER (PARTITION BY island)
+        FROM (SELECT day, julianday(day) - row_number() OVER (ORDER BY day) AS island FROM review_days)
+        EXCEPT
+        SELECT day, run_start FROM review_days
     """,
     "totals": """
         SELECT

@@ -40,7 +40,7 @@ def begin():
         raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.")
     fingerprint = _fingerprint()
     conn = get_db()
-    conn.execute("BEGIN IMMEDIATE")
+    conn.begin_write()
     stored = one(
         "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ? AND created_at >= ?",
         (key, _cutoff()),
@@ -48,7 +48,7 @@ def begin():
     if stored is None:
         g.idempotency = (key, fingerprint)
         return None
-    conn.execute("ROLLBACK")
+    conn.end_write(commit=False)
     if stored["fingerprint"] != fingerprint:
         raise UnprocessableEntity(f"This {HEADER} was used for a different request; send a new key for a new request.")
     response = current_app.response_class(stored["body"], status=stored["status"], mimetype="application/json")
@@ -65,7 +65,7 @@ def finish(response):
     if not conn.in_transaction:
         return response
     if not 200 <= response.status_code < 300:
-        conn.execute("ROLLBACK")
+        conn.end_write(commit=False)
         return response
     key, fingerprint = state
     conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (_cutoff(),))
@@ -79,7 +79,7 @@ def finish(response):
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         ),
     )
-    conn.execute("COMMIT")
+    conn.end_write(commit=True)
     return response
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, current_app
 
-from lib.db import execute, one, scalar
+from lib.db import one, scalar
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard")
 
@@ -12,17 +12,15 @@ ACTIVE_DAYS = 30
 
 
 def current_streak(today):
-    """Consecutive UTC days with a review, ending today (or yesterday if none yet today)."""
-    expected, streak = today, 0
-    for row in execute("SELECT day FROM review_days WHERE day <= ? ORDER BY day DESC", (today.isoformat(),)):
-        day = date.fromisoformat(row["day"])
-        if streak == 0 and day == today - timedelta(days=1):
-            expected = day
-        if day != expected:
-            break
-        streak += 1
-        expected -= timedelta(days=1)
-    return streak
+    """Consecutive UTC days with a review, ending today (or yesterday if none yet today).
+    One indexed lookup: review_days keeps each day's run start (sql/setup/004)."""
+    newest = one(
+        "SELECT day, run_start FROM review_days WHERE day <= ? ORDER BY day DESC LIMIT 1",
+        (today.isoformat(),),
+    )
+    if newest is None or date.fromisoformat(newest["day"]) < today - timedelta(days=1):
+        return 0
+    return (date.fromisoformat(newest["day"]) - date.fromisoformat(newest["run_start"])).days + 1
 
 
 def active_groups(now):

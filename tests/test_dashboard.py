@@ -114,3 +114,14 @@ def test_streak_counts_consecutive_utc_days(client, conn, session_id, days, stre
         add_review(conn, session_id, 1, True, days_ago(n))
     assert client.get("/api/dashboard/stats").get_json()["current_streak"] == streak
     assert client.get("/api/dashboard/quick_stats").get_json()["study_streak_days"] == streak
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 4, 5], [5, 4, 2, 1, 0], [2, 0, 5, 1, 4], [4, 5, 0, 2, 1]])
+def test_streak_runs_stay_right_whatever_order_days_arrive_in(client, conn, session_id, order):
+    for n in order:
+        add_review(conn, session_id, 1, True, days_ago(n))
+    assert client.get("/api/dashboard/stats").get_json()["current_streak"] == 3
+    assert db.counter_mismatches(conn) == []
+    add_review(conn, session_id, 1, True, days_ago(3))  # fills the gap: one run of six days
+    assert client.get("/api/dashboard/stats").get_json()["current_streak"] == 6
+    assert db.counter_mismatches(conn) == []
