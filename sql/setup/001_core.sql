@@ -69,7 +69,7 @@ BEGIN
     ON CONFLICT (word_id) DO UPDATE SET
         correct_count = correct_count + excluded.correct_count,
         wrong_count = wrong_count + excluded.wrong_count,
-        last_reviewed_at = excluded.last_reviewed_at;
+        last_reviewed_at = max(ifnull(last_reviewed_at, ''), excluded.last_reviewed_at);
 END;
 
 -- Session feedback (seed plan 000): one per session and reviewer; anonymous is one reviewer.

@@ -91,7 +91,7 @@ BEGIN
     UPDATE study_sessions SET
         review_items_count = review_items_count + 1,
         correct_count = correct_count + NEW.correct,
-        last_review_at = NEW.created_at
+        last_review_at = max(ifnull(last_review_at, ''), NEW.created_at)
     WHERE id = NEW.study_session_id;
     UPDATE totals SET reviews = reviews + 1, correct = correct + NEW.correct WHERE id = 1;
     INSERT INTO review_days (day, reviews) VALUES (substr(NEW.created_at, 1, 10), 1)
