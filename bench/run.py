@@ -31,7 +31,7 @@ import generate  # noqa: E402
 
 from lib import db  # noqa: E402
 
-WORKERS = 2  # one per core of the benchmark machine; wrk runs beside them
+WORKERS = 4  # as gunicorn.conf.py serves by default (WEB_CONCURRENCY)
 
 REVIEW_LUA = """
 local words = %(words)d
@@ -228,6 +228,7 @@ def in_process_review_rate(db_path, sessions, words, seconds, synchronous="FULL"
 def measure(args, workdir):
     quick = args.quick
     seconds = 2 if quick else 5
+    scale_seconds = 1 if quick else 5
     results = {"quick": quick, "workers": WORKERS, "seconds_per_measurement": seconds}
 
     base_size = (1000, 1000)
@@ -314,7 +315,7 @@ def measure(args, workdir):
             wrk(f"{server.url}/api/health", 1)
             for name, (endpoint, script_template) in endpoints.items():
                 script = lua(workdir, name, script_template, words=n_words) if script_template else None
-                m = wrk(f"{server.url}{endpoint}", seconds, connections=4, script=script)
+                m = wrk(f"{server.url}{endpoint}", scale_seconds, connections=4, script=script)
                 errors += m["errors"]
                 row[f"{name}_p50_ms"] = m["p50_ms"]
         scale.append(row)

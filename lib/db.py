@@ -143,14 +143,24 @@ def release_db(exc=None):
         conn.end_write(commit=False)
 
 
+def _plain_cursor():
+    cursor = get_db().cursor()
+    cursor.row_factory = None  # rows are turned into dicts below, naming the columns once
+    return cursor
+
+
 def query(sql, params=()):
     """All rows of a query, as dicts."""
-    return get_db().execute(sql, params).fetchall()
+    cursor = _plain_cursor().execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 def one(sql, params=()):
     """The first row of a query as a dict, or None."""
-    return get_db().execute(sql, params).fetchone()
+    cursor = _plain_cursor().execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
 
 
 def scalar(sql, params=()):

@@ -1,5 +1,7 @@
 """Study sessions and the learning record store: word reviews and session feedback."""
 
+import sqlite3
+
 from flask import Blueprint, abort
 from werkzeug.exceptions import BadRequest
 
@@ -125,12 +127,17 @@ def insert_review(session_id, word_id, correct, now):
 
 
 def record_answers(session_id, answers):
-    """Store answers all or nothing; returns the inserted rows."""
-    with transaction():
+    """Store answers all or nothing; returns the inserted rows. The foreign keys check the
+    session and the words inside the write (no lookups ahead of it); when one fails, the
+    transaction is rolled back and the lookups say which is missing."""
+    now = utc_now()
+    try:
+        with transaction():
+            return [review_item(insert_review(session_id, a["word_id"], a["correct"], now)) for a in answers]
+    except sqlite3.IntegrityError:
         require_session(session_id)
         require_words([a["word_id"] for a in answers])
-        now = utc_now()
-        return [review_item(insert_review(session_id, a["word_id"], a["correct"], now)) for a in answers]
+        raise
 
 
 def find_feedback(session_id, reviewer_id):
