@@ -1,0 +1,91 @@
+"""No hot query scans word_review_items or words in full: every statement the hot
+endpoints run is put through EXPLAIN QUERY PLAN on a database with some history."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from lib import db
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import generate  # noqa: E402
+
+BIG_TABLES = {"words", "w", "word_review_items", "r"}  # tables and the aliases the SQL gives them
+
+HOT_REQUESTS = [
+    ("GET", "/api/words", None),
+    ("GET", "/api/words?page=3", None),
+    ("GET", "/api/words/17", None),
+    ("GET", "/api/groups", None),
+    ("GET", "/api/groups/1/words", None),
+    ("GET", "/api/groups/1/words?sort_by=correct_count&page=5", None),
+    ("GET", "/api/groups/1/words/raw", None),
+    ("GET", "/api/groups/1/study_sessions", None),
+    ("GET", "/api/study_sessions", None),
+    ("GET", "/api/study_sessions/7", None),
+    ("GET", "/api/study_sessions/7/words", None),
+    ("GET", "/api/study_activities/1/sessions", None),
+    ("GET", "/api/dashboard/stats", None),
+    ("GET", "/api/dashboard/quick_stats", None),
+    ("GET", "/api/dashboard/study_progress", None),
+    ("GET", "/api/dashboard/recent_session", None),
+    ("POST", "/api/study_sessions", {"group_id": 1, "study_activity_id": 1}),
+    ("POST", "/api/study_sessions/7/review", {"word_id": 9, "correct": True}),
+    (
+        "POST",
+        "/api/study_sessions/7/review",
+        {"reviews": [{"word_id": 9, "correct": False}, {"word_id": 10, "correct": True}]},
+    ),
+    ("POST", "/api/study_sessions/7/review", {"word_id": 999999, "correct": True}),
+]
+
+
+@pytest.fixture(scope="module")
+def history_app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plans") / "history.db"
+    generate.generate(path, words=3000, reviews=20_000)
+    return create_app({"TESTING": True, "DATABASE": str(path)})
+
+
+def full_scans(conn, sql):
+    plan = conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+    return [
+        row["detail"]
+        for row in plan
+        if (m := re.match(r"SCAN (\w+)(.*)", row["detail"])) and m.group(1) in BIG_TABLES and "USING" not in m.group(2)
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), HOT_REQUESTS)
+def test_hot_request_scans_no_big_table(history_app, method, path, body):
+    client = history_app.test_client()
+    client.get("/api/health")  # opens this thread's connection
+    conn = history_app.extensions["lang_portal_db"].conn
+    statements = []
+    conn.set_trace_callback(statements.append)
+    try:
+        response = client.open(path, method=method, json=body)
+    finally:
+        conn.set_trace_callback(None)
+    assert response.status_code in (200, 404)
+    checked = [s for s in statements if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)", s, re.I)]
+    assert checked, "no statement was traced"
+    plan_conn = db.connect(history_app.config["DATABASE"])
+    try:
+        for sql in checked:
+            # The traced text has the values bound in, so it can be explained as it ran.
+            assert full_scans(plan_conn, sql) == [], sql
+    finally:
+        plan_conn.close()
+
+
+def test_the_check_sees_a_full_scan(history_app):
+    conn = db.connect(history_app.config["DATABASE"])
+    try:
+        assert full_scans(conn, "SELECT count(*) FROM word_review_items WHERE correct = 1")
+        assert full_scans(conn, "SELECT * FROM words AS w ORDER BY w.english || ''")
+    finally:
+        conn.close()
