@@ -272,8 +272,8 @@ def measure(args, workdir):
     }
 
     print("in-process floor ...", flush=True)
-    in_full = in_process_review_rate(base_db, sessions, base_size[0], seconds)
-    in_normal = in_process_review_rate(base_db, sessions, base_size[0], seconds, synchronous="NORMAL")
+    in_full = in_process_review_rate(base_db, sessions, base_size[0], scale_seconds)
+    in_normal = in_process_review_rate(base_db, sessions, base_size[0], scale_seconds, synchronous="NORMAL")
     results["in_process"] = {
         "review_tx_per_s_full": in_full,
         "review_tx_per_s_normal": in_normal,
@@ -326,7 +326,7 @@ def measure(args, workdir):
         rss = {}
         for mark in (low, high):
             while sent < mark:
-                m = wrk(server.url, 2, script=mixed)
+                m = wrk(server.url, scale_seconds, script=mixed)
                 sent += m["requests"]
                 errors += m["errors"]
             rss[mark] = server.memory_kib("VmRSS")
