@@ -22,6 +22,7 @@ from lib import db  # noqa: E402
 
 GROUP_SIZE = 500
 REVIEWS_PER_SESSION = 20
+MIN_SESSIONS = 100  # a full first page of sessions at every size, so pages compare like for like
 DAYS = 365
 CHUNK = 50_000
 
@@ -53,7 +54,7 @@ def generate(path, words, reviews, seed=1):
             "INSERT INTO study_activities (id, name, url, preview_url, description) "
             "VALUES (1, 'Typing Tutor', 'http://localhost:8080', NULL, 'bench')"
         )
-    sessions = max(1, reviews // REVIEWS_PER_SESSION)
+    sessions = max(MIN_SESSIONS, reviews // REVIEWS_PER_SESSION)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=DAYS - 1)
     span = (now - start).total_seconds()
@@ -71,7 +72,7 @@ def generate(path, words, reviews, seed=1):
         n = min(CHUNK, reviews - done)
         rows = []
         for i in range(done, done + n):
-            s = i // REVIEWS_PER_SESSION % sessions + 1
+            s = i * sessions // reviews + 1  # reviews spread evenly over the sessions, in order
             group = (s * 7919) % groups + 1  # any word; the group does not matter for reviews
             word = min(words, (group - 1) * GROUP_SIZE + rng.randint(1, GROUP_SIZE))
             rows.append((s, word, int(rng.random() < 0.75), stamp(session_time(s) + timedelta(seconds=i % 20))))

@@ -215,7 +215,7 @@ def measure(args, workdir):
     base_size = (1000, 1000)
     base_db = Path(workdir) / "base.db"
     generate.generate(base_db, *base_size)
-    sessions = max(1, base_size[1] // generate.REVIEWS_PER_SESSION)
+    sessions = max(generate.MIN_SESSIONS, base_size[1] // generate.REVIEWS_PER_SESSION)
     review_lua = lua(workdir, "review", REVIEW_LUA, words=base_size[0], sessions=sessions)
 
     print("throughput ...", flush=True)
