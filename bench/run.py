@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import generate  # noqa: E402
 
 from lib import db  # noqa: E402
-from tests.servers import free_port, wait_until_healthy  # noqa: E402
+from tests.servers import free_port, gunicorn_command, wait_until_healthy  # noqa: E402
 
 WORKERS = 4  # as gunicorn.conf.py serves by default (WEB_CONCURRENCY)
 
@@ -105,18 +105,13 @@ class Server:
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
         }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "--workers",
-            str(workers),
-            "app:create_app()",
-        ]
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            gunicorn_command(workers),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_until_healthy(self.url, self.process)
 

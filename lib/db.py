@@ -169,11 +169,6 @@ def scalar(sql, params=()):
     return None if row is None else next(iter(row.values()))
 
 
-def execute(sql, params=()):
-    """Run one statement; returns the cursor (lastrowid, rowcount)."""
-    return get_db().execute(sql, params)
-
-
 @contextmanager
 def transaction(conn=None):
     """A write transaction, all or nothing. BEGIN IMMEDIATE takes the write lock up front,

@@ -89,7 +89,7 @@ def text(max_length):
             return None
         if not isinstance(value, str):
             raise Invalid(f"must be a string, not {_json_type(value)}")
-        if not value.isprintable() and _has_lone_surrogate(value):
+        if _has_lone_surrogate(value):
             raise Invalid("must be valid Unicode text (it has a lone surrogate)")
         if len(value) > max_length:
             raise Invalid(f"must be at most {max_length} characters (got {len(value)})")
