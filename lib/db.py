@@ -171,8 +171,8 @@ def scalar(sql, params=()):
 
 @contextmanager
 def transaction(conn=None):
-    """A write transaction, all or nothing. BEGIN IMMEDIATE takes the write lock up front,
-    so two writers queue on the busy timeout instead of failing half-way with SQLITE_BUSY.
+    """A write transaction, all or nothing. The writer queue and BEGIN IMMEDIATE take the
+    write lock up front, so two writers wait their turn instead of failing half-way.
     Inside an open transaction (an idempotent request holds one) it is a savepoint."""
     conn = conn or get_db()
     if conn.in_transaction:
