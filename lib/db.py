@@ -5,6 +5,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ class WriterQueue:
     done. Without it a blocked writer sleeps in SQLite's busy handler, for 1, 2, 5, 10...
     ms at a time, whatever the other writer's transaction actually took."""
 
-    _by_path = {}
+    _by_path = weakref.WeakValueDictionary()  # alive while a connection holds it
     _guard = threading.Lock()
 
     def __init__(self, path):
@@ -50,6 +51,9 @@ class WriterQueue:
             if queue is None or queue.pid != os.getpid():  # a forked child needs its own fd
                 queue = cls._by_path[key] = cls(key)
             return queue
+
+    def __del__(self):
+        os.close(self.fd)
 
     def acquire(self):
         self.thread_lock.acquire()
