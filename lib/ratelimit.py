@@ -9,7 +9,9 @@ from lib.validation import json_body
 
 limiter = Limiter(key_func=get_remote_address)
 
-FEEDBACK_FIELDS = {"rating", "comments", "reviewer_id"}
+# The fields of the session-feedback form of POST/PUT /study_sessions/:id/review; the
+# review endpoint tells its forms apart by these (routes/study_sessions.py).
+FEEDBACK_FIELDS = frozenset({"rating", "comments", "reviewer_id"})
 
 
 def is_feedback():

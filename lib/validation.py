@@ -2,7 +2,7 @@
 
 import json
 
-from flask import request
+from flask import g, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from lib.errors import ValidationError
@@ -15,7 +15,10 @@ class Invalid(ValueError):
 
 
 def json_body(required=True):
-    """The request body as a JSON object ({} when optional and absent)."""
+    """The request body as a JSON object ({} when optional and absent), parsed once per
+    request (the rate limiter looks at it before the view does)."""
+    if "json_body" in g:
+        return g.json_body
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
@@ -31,6 +34,7 @@ def json_body(required=True):
         raise BadRequest(f"The request body is not valid JSON: {_short(e)}.") from None
     if not isinstance(body, dict):
         raise BadRequest(f"The request body must be a JSON object, not {_json_type(body)}.")
+    g.json_body = body
     return body
 
 

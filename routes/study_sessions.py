@@ -8,7 +8,7 @@ from werkzeug.exceptions import BadRequest
 from lib.db import one, query, scalar, transaction, utc_now
 from lib.errors import ReviewExists, ValidationError
 from lib.listing import Page, order_by
-from lib.ratelimit import limit_feedback, limit_word_reviews
+from lib.ratelimit import FEEDBACK_FIELDS, limit_feedback, limit_word_reviews
 from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, review_item, word
 from lib.validation import Invalid, answer, fields, json_body, positive_id, rating, text
 
@@ -81,7 +81,7 @@ def read_feedback(body):
 REVIEW_FORMS = {
     "word": {"word_id", "correct", "is_correct"},
     "batch": {"reviews"},
-    "feedback": {"rating", "comments", "reviewer_id"},
+    "feedback": FEEDBACK_FIELDS,
 }
 
 
