@@ -8,7 +8,7 @@ from collections import Counter
 import requests
 
 BATCH_SIZE = 5
-WORD_IDS = range(1, 141)
+WORD_IDS = range(1, 101)  # the real seed has more words than this
 SINGLE_GROUP, BATCH_GROUP = 1, 2  # batches get sessions of their own group
 
 

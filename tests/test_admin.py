@@ -5,7 +5,7 @@ import json
 import pytest
 
 from lib import db
-from tests.conftest import count, snapshot
+from tests.conftest import SEED_WORDS, count, snapshot
 
 
 def test_health_reports_schema_and_database(client, db_path):
@@ -31,22 +31,22 @@ def test_reset_history_keeps_vocabulary(client, conn, session_id, path):
     assert response.get_json()["success"] is True
     for table in ("study_sessions", "word_review_items", "study_session_reviews", "word_reviews", "review_days"):
         assert count(conn, table) == 0, table
-    assert (count(conn, "words"), count(conn, "groups"), count(conn, "study_activities")) == (140, 2, 1)
+    assert (count(conn, "words"), count(conn, "groups"), count(conn, "study_activities")) == (SEED_WORDS, 2, 1)
     assert db.counter_mismatches(conn) == []
     assert client.get("/api/dashboard/stats").get_json()["total_sessions"] == 0
 
 
 def test_full_reset_restores_the_seed(client, conn):
-    fresh = snapshot(conn)
+    fresh = snapshot(conn, id_sequences=False)
     conn.execute("INSERT INTO groups (name) VALUES ('Extra')")
     session = client.post("/api/study_sessions", json={"group_id": 3, "study_activity_id": 1}).get_json()
     add_history(client, session["id"])
     response = client.post("/api/full_reset")
     assert response.status_code == 200
     assert count(conn, "groups") == 2 and count(conn, "study_sessions") == 0
-    assert count(conn, "words") == 140
+    assert count(conn, "words") == SEED_WORDS
     assert db.counter_mismatches(conn) == []
-    assert snapshot(conn) == fresh
+    assert snapshot(conn, id_sequences=False) == fresh
 
 
 def test_init_db_is_idempotent(runner, conn):
@@ -70,14 +70,15 @@ def test_init_db_creates_and_seeds_a_new_file(tmp_path):
     path = tmp_path / "new.db"
     result = create_app({"DATABASE": str(path)}).test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
-    assert "140 words" in result.output
+    real_seed_words = sum(len(words) for words in db.load_seed()[0].values())
+    assert f"{real_seed_words} words" in result.output
 
 
 def test_reset_history_command(runner, client, conn, session_id):
     add_history(client, session_id)
     result = runner.invoke(args=["reset-history"])
     assert result.exit_code == 0
-    assert count(conn, "word_review_items") == 0 and count(conn, "words") == 140
+    assert count(conn, "word_review_items") == 0 and count(conn, "words") == SEED_WORDS
 
 
 def test_check_db_command_finds_a_counter_out_of_step(runner, conn, client, session_id):
@@ -103,15 +104,15 @@ def test_import_words_from_json(runner, conn, tmp_path):
     assert group["words_count"] == 2
     again = runner.invoke(args=["import-words", str(path), "--group", "Food"])
     assert "(0 new)" in again.output
-    assert count(conn, "words") == 142
+    assert count(conn, "words") == SEED_WORDS + 2
 
 
 def test_import_words_from_csv_into_an_existing_group(runner, conn, tmp_path):
     path = tmp_path / "more.csv"
     path.write_text("kanji,romaji,english\n踊る,odoru,to dance\n食べる,taberu,to eat\n", encoding="utf-8")
-    result = runner.invoke(args=["import-words", str(path), "--group", "Core Verbs"])
+    result = runner.invoke(args=["import-words", str(path), "--group", "Verbs"])
     assert result.exit_code == 0, result.output
-    assert conn.execute("SELECT words_count FROM groups WHERE name = 'Core Verbs'").fetchone()["words_count"] == 73
+    assert conn.execute("SELECT words_count FROM groups WHERE name = 'Verbs'").fetchone()["words_count"] == 16
 
 
 @pytest.mark.parametrize(
@@ -132,3 +133,36 @@ def test_import_with_a_bad_row_names_it_and_writes_nothing(runner, conn, tmp_pat
     assert result.exit_code != 0
     assert where in result.output
     assert snapshot(conn) == before
+
+
+@pytest.mark.parametrize("reset", ["/api/reset_history", "/api/full_reset"])
+def test_ids_are_never_handed_out_twice_after_a_reset(client, conn, session_id, reset):
+    add_history(client, session_id)
+    old_review = conn.execute("SELECT max(id) AS id FROM word_review_items").fetchone()["id"]
+    old_feedback = conn.execute("SELECT max(id) AS id FROM study_session_reviews").fetchone()["id"]
+    assert client.post(reset, headers={"Content-Type": "application/json"}).status_code == 200
+
+    # A tutor tab left open across the reset posts to its old session: refused, not
+    # written into a stranger's new session.
+    new_session = client.post("/api/study_sessions", json={"group_id": 2, "study_activity_id": 1}).get_json()["id"]
+    assert new_session > session_id
+    stale = client.post(f"/api/study_sessions/{session_id}/review", json={"word_id": 1, "correct": True})
+    assert stale.status_code == 404
+    assert count(conn, "word_review_items") == 0
+
+    review = client.post(f"/api/study_sessions/{new_session}/review", json={"word_id": 1, "correct": True})
+    feedback = client.post(f"/api/study_sessions/{new_session}/review", json={"rating": 3})
+    assert review.get_json()["id"] > old_review
+    assert feedback.get_json()["id"] > old_feedback
+
+
+@pytest.mark.parametrize("reset", ["/api/reset_history", "/api/full_reset"])
+def test_resets_forget_stored_idempotent_answers(client, conn, reset):
+    body = {"group_id": 1, "study_activity_id": 1}
+    first = client.post("/api/study_sessions", json=body, headers={"Idempotency-Key": "start-1"})
+    assert client.post(reset, headers={"Content-Type": "application/json"}).status_code == 200
+    assert count(conn, "idempotency_keys") == 0
+    again = client.post("/api/study_sessions", json=body, headers={"Idempotency-Key": "start-1"})
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["id"] != first.get_json()["id"]
+    assert count(conn, "study_sessions") == 1

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lib import db
+from tests.conftest import SEED_WORDS
 
 
 def days_ago(n):
@@ -26,12 +27,12 @@ def test_recent_session_is_null_without_sessions(client):
 @pytest.mark.parametrize("path", ["/dashboard/recent_session", "/dashboard/last_study_session"])
 def test_recent_session_is_the_newest_with_counts(client, session_id, path):
     newest = client.post("/study_sessions", json={"group_id": 2, "study_activity_id": 1}).get_json()
-    client.post(f"/study_sessions/{newest['id']}/review", json={"word_id": 80, "correct": True})
-    client.post(f"/study_sessions/{newest['id']}/review", json={"word_id": 81, "correct": False})
+    client.post(f"/study_sessions/{newest['id']}/review", json={"word_id": 20, "correct": True})
+    client.post(f"/study_sessions/{newest['id']}/review", json={"word_id": 21, "correct": False})
     assert client.get(path).get_json() == {
         "id": newest["id"],
         "group_id": 2,
-        "group_name": "Core Verbs",
+        "group_name": "Verbs",
         "activity_id": 1,
         "study_activity_id": 1,
         "activity_name": "Typing Tutor",
@@ -43,7 +44,7 @@ def test_recent_session_is_the_newest_with_counts(client, session_id, path):
 
 def test_stats_of_an_empty_history(client):
     assert client.get("/api/dashboard/stats").get_json() == {
-        "total_vocabulary": 140,
+        "total_vocabulary": SEED_WORDS,
         "total_words_studied": 0,
         "mastered_words": 0,
         "success_rate": 0.0,
@@ -59,7 +60,7 @@ def test_stats_of_an_empty_history(client):
     }
     assert client.get("/api/dashboard/study_progress").get_json() == {
         "total_words_studied": 0,
-        "total_available_words": 140,
+        "total_available_words": SEED_WORDS,
     }
 
 
@@ -76,7 +77,7 @@ def test_stats_follow_the_definitions(client, conn, session_id):
     conn.execute("UPDATE groups SET last_session_at = ? WHERE id = 2", (days_ago(40),))
     stats = client.get("/api/dashboard/stats").get_json()
     assert stats == {
-        "total_vocabulary": 140,
+        "total_vocabulary": SEED_WORDS,
         "total_words_studied": 3,
         "mastered_words": 1,
         "success_rate": 11 / 14,

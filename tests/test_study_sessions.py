@@ -78,7 +78,7 @@ def test_list_sessions_newest_first_with_counts(client, session_id):
     assert [s["id"] for s in body["items"]] == [second, session_id]
     assert (body["total"], body["page"], body["total_pages"]) == (2, 1, 1)
     first = body["items"][1]
-    assert first["group_name"] == "Core Adjectives" and first["activity_name"] == "Typing Tutor"
+    assert first["group_name"] == "Adjectives" and first["activity_name"] == "Typing Tutor"
     assert first["activity_id"] == first["study_activity_id"] == 1
     assert (first["review_items_count"], first["correct_count"], first["wrong_count"]) == (2, 1, 1)
     assert first["end_time"] is not None and body["items"][0]["end_time"] is None
