@@ -23,11 +23,12 @@ def _int_arg(name, default, maximum=None):
 
 
 class Page:
-    """The page and per_page of a request, and the LIMIT/OFFSET they mean."""
+    """The page and per_page of a request, and the LIMIT/OFFSET they mean. Each list has
+    its own default page size (the portal sends none and was designed around these)."""
 
-    def __init__(self):
+    def __init__(self, default_per_page=DEFAULT_PER_PAGE):
         self.number = _int_arg("page", 1, MAX_PAGE)
-        self.per_page = _int_arg("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        self.per_page = _int_arg("per_page", default_per_page, MAX_PER_PAGE)
         self.offset = (self.number - 1) * self.per_page
 
     def total_pages(self, total):

@@ -2,10 +2,11 @@
 
 from lib.jsonio import raw
 
-# Word with all-time totals; FROM words AS w (aliases w, wr).
+# Word with all-time totals; FROM words AS w (aliases w, wr). japanese is the bootcamp
+# spec's name for kanji: activities written against that spec read word.japanese.
 WORD_SELECT = """
 SELECT
-    w.id, w.kanji, w.romaji, w.english, w.parts,
+    w.id, w.kanji, w.kanji AS japanese, w.romaji, w.english, w.parts,
     ifnull(wr.correct_count, 0) AS correct_count,
     ifnull(wr.wrong_count, 0) AS wrong_count
 FROM words AS w

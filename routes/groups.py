@@ -27,7 +27,7 @@ def get_group(group_id):
 
 @bp.get("")
 def list_groups():
-    page = Page()
+    page = Page(default_per_page=10)
     order = order_by(GROUP_SORT_KEYS, "name", "asc", tiebreak="g.id")
     total = scalar("SELECT count(*) FROM groups")
     rows = query(f"{GROUP_SELECT} {order} LIMIT ? OFFSET ?", (page.per_page, page.offset))
@@ -47,7 +47,7 @@ def show_group(group_id):
 @bp.get("/<id:group_id>/words")
 def list_group_words(group_id):
     group = get_group(group_id)
-    page = Page()
+    page = Page(default_per_page=10)
     order = order_by(WORD_SORT_KEYS, "kanji", "asc", tiebreak="w.id")
     rows = query(
         f"""
@@ -86,7 +86,7 @@ def list_group_words_raw(group_id):
 @bp.get("/<id:group_id>/study_sessions")
 def list_group_sessions(group_id):
     get_group(group_id)
-    page = Page()
+    page = Page(default_per_page=10)
     order = order_by(SESSION_SORT_KEYS, "start_time", "desc", tiebreak="s.id")
     total = scalar("SELECT count(*) FROM study_sessions WHERE group_id = ?", (group_id,))
     rows = query(

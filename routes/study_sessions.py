@@ -247,7 +247,7 @@ def session_words(session_id, page):
     rows = query(
         """
         SELECT
-            w.id, w.kanji, w.romaji, w.english, w.parts,
+            w.id, w.kanji, w.kanji AS japanese, w.romaji, w.english, w.parts,
             sum(r.correct) AS correct_count,
             count(*) - sum(r.correct) AS wrong_count
         FROM word_review_items AS r

@@ -11,7 +11,7 @@ bp = Blueprint("words", __name__, url_prefix="/api/words")
 
 @bp.get("")
 def list_words():
-    page = Page()
+    page = Page(default_per_page=50)
     order = order_by(WORD_SORT_KEYS, "kanji", "asc", tiebreak="w.id")
     total = scalar("SELECT words FROM totals")
     # A deferred join: the OFFSET walks the narrow sort index for ids alone, and only the

@@ -2,15 +2,15 @@
 
 import pytest
 
-from tests.conftest import error_of
+from tests.conftest import SEED_WORDS, error_of
 
-WORD_KEYS = {"id", "kanji", "romaji", "english", "parts", "correct_count", "wrong_count"}
+WORD_KEYS = {"id", "kanji", "japanese", "romaji", "english", "parts", "correct_count", "wrong_count"}
 
 
 def test_words_first_page_has_the_word_shape_and_totals(client):
     body = client.get("/api/words?per_page=10").get_json()
-    assert body["total_words"] == 140
-    assert (body["current_page"], body["per_page"], body["total_pages"]) == (1, 10, 14)
+    assert body["total_words"] == SEED_WORDS
+    assert (body["current_page"], body["per_page"], body["total_pages"]) == (1, 10, 3)
     assert len(body["words"]) == 10
     word = body["words"][0]
     assert set(word) == WORD_KEYS
@@ -34,12 +34,12 @@ def test_words_sort_keys(client, session_id, key, order):
 def test_words_pages_cover_every_word_once(client):
     ids = []
     for page in (1, 2, 3):
-        ids += [w["id"] for w in client.get(f"/api/words?per_page=50&page={page}").get_json()["words"]]
-    assert sorted(ids) == list(range(1, 141))
+        ids += [w["id"] for w in client.get(f"/api/words?per_page=10&page={page}").get_json()["words"]]
+    assert sorted(ids) == list(range(1, SEED_WORDS + 1))
 
 
 def test_page_past_the_end_is_empty(client):
-    body = client.get("/api/words?page=99").get_json()
+    body = client.get("/api/words?page=99&per_page=20").get_json()
     assert body["words"] == [] and body["total_pages"] == 2
 
 
@@ -66,7 +66,7 @@ def test_bad_list_parameters_are_400(client, query):
 def test_show_word_lists_its_groups_with_name(client):
     body = client.get("/api/words/1").get_json()
     assert set(body["word"]) == WORD_KEYS | {"groups"}
-    assert body["word"]["groups"] == [{"id": 1, "name": "Core Adjectives"}]
+    assert body["word"]["groups"] == [{"id": 1, "name": "Adjectives"}]
 
 
 def test_word_counts_are_all_time_totals(client, session_id):
@@ -80,10 +80,10 @@ def test_word_counts_are_all_time_totals(client, session_id):
 def test_groups_list_uses_group_name_and_word_count(client):
     body = client.get("/api/groups").get_json()
     assert body["groups"] == [
-        {"id": 1, "group_name": "Core Adjectives", "word_count": 68},
-        {"id": 2, "group_name": "Core Verbs", "word_count": 72},
+        {"id": 1, "group_name": "Adjectives", "word_count": 12},
+        {"id": 2, "group_name": "Verbs", "word_count": 15},
     ]
-    assert (body["current_page"], body["total_pages"], body["per_page"]) == (1, 1, 100)
+    assert (body["current_page"], body["total_pages"], body["per_page"]) == (1, 1, 10)
 
 
 @pytest.mark.parametrize(
@@ -100,20 +100,20 @@ def test_groups_sort_keys(client, query, order):
 
 
 def test_show_group(client):
-    assert client.get("/api/groups/2").get_json() == {"id": 2, "group_name": "Core Verbs", "word_count": 72}
+    assert client.get("/api/groups/2").get_json() == {"id": 2, "group_name": "Verbs", "word_count": 15}
 
 
 def test_group_words_paginated_and_sorted(client):
-    body = client.get("/api/groups/2/words?per_page=50&page=2&sort_by=romaji").get_json()
-    assert len(body["words"]) == 22
-    assert (body["current_page"], body["total_pages"], body["per_page"]) == (2, 2, 50)
+    body = client.get("/api/groups/2/words?per_page=10&page=2&sort_by=romaji").get_json()
+    assert len(body["words"]) == 5
+    assert (body["current_page"], body["total_pages"], body["per_page"]) == (2, 2, 10)
     assert [w["romaji"] for w in body["words"]] == sorted(w["romaji"] for w in body["words"])
 
 
 def test_group_words_raw_has_every_word_for_the_typing_tutor(client):
     body = client.get("/api/groups/1/words/raw").get_json()
-    assert (body["group_id"], body["group_name"]) == (1, "Core Adjectives")
-    assert len(body["words"]) == 68 and set(body["words"][0]) == WORD_KEYS
+    assert (body["group_id"], body["group_name"]) == (1, "Adjectives")
+    assert len(body["words"]) == 12 and set(body["words"][0]) == WORD_KEYS
 
 
 def test_group_study_sessions(client, session_id):
@@ -142,7 +142,7 @@ def test_study_activities_are_a_bare_array_with_absolute_launch_url(client):
 def test_launch_data_names_groups_with_name(client):
     body = client.get("/api/study_activities/1/launch").get_json()
     assert body["activity"]["id"] == 1
-    assert body["groups"] == [{"id": 1, "name": "Core Adjectives"}, {"id": 2, "name": "Core Verbs"}]
+    assert body["groups"] == [{"id": 1, "name": "Adjectives"}, {"id": 2, "name": "Verbs"}]
 
 
 @pytest.mark.parametrize("suffix", ["sessions", "study_sessions"])
@@ -164,3 +164,39 @@ def test_unknown_activity_is_404(client, suffix):
     response = client.get(f"/api/study_activities/8{suffix}")
     assert response.status_code == 404
     assert error_of(response) == "Study activity 8 not found."
+
+
+def test_every_word_carries_japanese_equal_to_kanji(client, session_id):
+    """Activities written against the bootcamp's spec read word.japanese."""
+    client.post(f"/api/study_sessions/{session_id}/review", json={"word_id": 3, "correct": True})
+    words = [
+        *client.get("/api/words").get_json()["words"],
+        *client.get("/api/groups/1/words").get_json()["words"],
+        *client.get("/api/groups/1/words/raw").get_json()["words"],
+        *client.get(f"/api/study_sessions/{session_id}").get_json()["words"],
+        *client.get(f"/api/study_sessions/{session_id}/words").get_json()["items"],
+        client.get("/api/words/3").get_json()["word"],
+    ]
+    assert len(words) == SEED_WORDS + 10 + 12 + 3
+    assert all(w["japanese"] == w["kanji"] for w in words)
+
+
+@pytest.mark.parametrize(
+    ("path", "per_page"),
+    [
+        ("/api/words", 50),
+        ("/api/groups", 10),
+        ("/api/groups/1/words", 10),
+        ("/api/groups/1/study_sessions", 10),
+        ("/api/study_sessions", 100),
+        ("/api/study_activities/1/sessions", 100),
+    ],
+)
+def test_default_page_sizes_are_the_portals(client, path, per_page):
+    body = client.get(path).get_json()
+    assert body.get("per_page", body.get("pagination", {}).get("items_per_page")) == per_page
+
+
+def test_group_words_default_page_is_ten_words(client):
+    body = client.get("/api/groups/2/words").get_json()
+    assert len(body["words"]) == 10 and body["total_pages"] == 2
