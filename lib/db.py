@@ -217,19 +217,30 @@ def schema_version(conn):
 
 def migrate(conn, target=None):
     """Apply every schema file newer than the database's user_version, each in its
-    own transaction together with the version bump. Returns the versions applied."""
+    own transaction together with the version bump. Returns the versions applied.
+
+    Foreign keys are off while a file runs, so that a file can rebuild a table the way
+    SQLite documents (copy, drop, rename), and are checked before the commit."""
     applied = []
-    for version, path in schema_files():
-        if version <= schema_version(conn) or (target is not None and version > target):
-            continue
-        script = path.read_text(encoding="utf-8")
-        try:
-            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        applied.append(version)
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set here
+    try:
+        for version, path in schema_files():
+            if version <= schema_version(conn) or (target is not None and version > target):
+                continue
+            script = path.read_text(encoding="utf-8")
+            try:
+                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};")
+                broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                if broken is not None:
+                    raise sqlite3.IntegrityError(f"{path.name} leaves a row of {broken['table']} without its parent")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            applied.append(version)
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return applied
 
 
@@ -315,7 +326,10 @@ VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
 
 def _clear(conn, tables):
-    for table in tables:
+    """Delete the rows of tables, and the stored idempotent answers, which name ids of
+    the history. Sessions, answers and feedback keep counting up (AUTOINCREMENT, 005),
+    so an id from before the reset never names something new."""
+    for table in (*tables, "idempotency_keys"):
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
     conn.execute("UPDATE groups SET last_session_at = NULL")
     conn.execute("UPDATE totals SET sessions = 0, reviews = 0, correct = 0")

@@ -91,3 +91,60 @@ def test_a_failing_schema_file_leaves_the_database_as_it_was(db_path, monkeypatc
     tables = {r["name"] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"a"}
     conn.close()
+
+
+def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(db_path):
+    """Migration 005 rebuilds the history tables with AUTOINCREMENT: a version-4 database
+    keeps its ids, rows and counters, and ids go on from the largest after a reset."""
+    conn = db.connect(db_path)
+    db.migrate(conn, target=4)
+    db.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
+    conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
+    for session_id in (3, 7):
+        conn.execute(
+            "INSERT INTO study_sessions (id, group_id, study_activity_id, created_at) "
+            "VALUES (?, 1, 1, '2026-01-02T03:04:05Z')",
+            (session_id,),
+        )
+    conn.execute(
+        "INSERT INTO word_review_items (id, study_session_id, word_id, correct, created_at) "
+        "VALUES (41, 7, 1, 1, '2026-01-02T03:05:00Z')"
+    )
+    conn.execute(
+        "INSERT INTO study_session_reviews (id, study_session_id, rating, created_at, updated_at) "
+        "VALUES (5, 3, 4, '2026-01-02T03:06:00Z', '2026-01-02T03:06:00Z')"
+    )
+    before = {
+        table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+        for table in ("study_sessions", "word_review_items", "study_session_reviews")
+    }
+    assert db.migrate(conn, target=5) == [5]
+    for table, rows in before.items():
+        assert conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == rows
+    assert db.counter_mismatches(conn) == []
+    assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
+    sequences = {r["name"]: r["seq"] for r in conn.execute("SELECT name, seq FROM sqlite_sequence")}
+    assert sequences == {"study_sessions": 7, "word_review_items": 41, "study_session_reviews": 5}
+
+    db.reset_history(conn)
+    row = conn.execute(
+        "INSERT INTO study_sessions (group_id, study_activity_id, created_at) "
+        "VALUES (1, 1, '2026-01-03T00:00:00Z') RETURNING id"
+    ).fetchone()
+    assert row["id"] == 8
+    conn.close()
+
+
+def test_a_schema_file_that_breaks_a_foreign_key_is_rolled_back(db_path, monkeypatch, tmp_path):
+    (tmp_path / "001_parent.sql").write_text(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);CREATE TABLE child (parent_id INTEGER REFERENCES parent (id));"
+    )
+    (tmp_path / "002_orphan.sql").write_text("INSERT INTO child VALUES (99);")
+    monkeypatch.setattr(db, "SCHEMA_DIR", tmp_path)
+    conn = db.connect(db_path)
+    with pytest.raises(sqlite3.IntegrityError, match="002_orphan.sql leaves a row of child"):
+        db.migrate(conn)
+    assert db.schema_version(conn) == 1
+    assert conn.execute("SELECT count(*) AS n FROM child").fetchone()["n"] == 0
+    assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
+    conn.close()
