@@ -78,8 +78,9 @@ def create_app(test_config=None):
         RATELIMIT_ENABLED=os.environ.get("LANG_PORTAL_RATE_LIMITS", "on").lower() not in ("off", "0", "false"),
         RATELIMIT_STORAGE_URI=os.environ.get("LANG_PORTAL_RATE_LIMIT_STORAGE", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
-        FEEDBACK_RATE_LIMIT=os.environ.get("LANG_PORTAL_FEEDBACK_LIMIT", "10 per minute"),
-        REVIEW_RATE_LIMIT=os.environ.get("LANG_PORTAL_REVIEW_LIMIT", "600 per minute"),
+        # Sized for a class of 40 behind one address (README "Limits, token, retries").
+        FEEDBACK_RATE_LIMIT=os.environ.get("LANG_PORTAL_FEEDBACK_LIMIT", "120 per minute"),
+        REVIEW_RATE_LIMIT=os.environ.get("LANG_PORTAL_REVIEW_LIMIT", "6000 per minute"),
     )
     if test_config:
         # Tests get no rate limits unless they ask for them.

@@ -30,8 +30,16 @@ def review_limit():
     return current_app.config["REVIEW_RATE_LIMIT"]
 
 
-limit_feedback = limiter.limit(feedback_limit, scope="feedback", exempt_when=lambda: not is_feedback())
-limit_word_reviews = limiter.limit(review_limit, scope="word_reviews", exempt_when=is_feedback)
+def stored(response):
+    """Only a request that stored something counts against a limit: a learner in a class
+    behind one address must not lose their turn to a classmate's 400, 404 or 409."""
+    return 200 <= response.status_code < 300
+
+
+limit_feedback = limiter.limit(
+    feedback_limit, scope="feedback", exempt_when=lambda: not is_feedback(), deduct_when=stored
+)
+limit_word_reviews = limiter.limit(review_limit, scope="word_reviews", exempt_when=is_feedback, deduct_when=stored)
 
 
 def init_app(app):

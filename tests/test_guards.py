@@ -146,3 +146,45 @@ def test_malformed_key_is_400(client, conn, key):
     assert response.status_code == 400
     assert "Idempotency-Key" in error_of(response)
     assert snapshot(conn) == before
+
+
+def test_only_stored_feedback_counts_against_the_limit(limited_client, conn):
+    """A class behind one address: refused requests (400, 404, 409) cost nobody a turn."""
+    session = limited_client.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()
+    path = f"/api/study_sessions/{session['id']}/review"
+    assert limited_client.post(path, json={"rating": 9}).status_code == 400
+    assert limited_client.post("/api/study_sessions/999/review", json={"rating": 5}).status_code == 404
+    assert limited_client.post(path, json={"rating": 5, "reviewer_id": 1}).status_code == 200
+    assert limited_client.post(path, json={"rating": 5, "reviewer_id": 1}).status_code == 409
+    assert limited_client.post(path, json={"rating": 5, "reviewer_id": 2}).status_code == 200
+    assert limited_client.post(path, json={"rating": 5, "reviewer_id": 3}).status_code == 429
+    assert count(conn, "study_session_reviews") == 2
+
+
+def test_only_stored_answers_count_against_the_review_limit(limited_client, conn):
+    session = limited_client.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()
+    path = f"/api/study_sessions/{session['id']}/review"
+    for _ in range(3):
+        assert limited_client.post(path, json={"word_id": 999, "correct": True}).status_code == 404
+    statuses = [limited_client.post(path, json={"word_id": 1, "correct": True}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+@pytest.mark.slow  # 2,440 requests: about 7 s
+def test_the_default_limits_let_a_class_of_forty_behind_one_address_study(app, conn):
+    """40 learners share one address: each starts a session, answers a word list as fast as
+    a fast typist does (60 answers in the minute) and leaves feedback, all within a minute."""
+    classroom = create_app({"DATABASE": app.config["DATABASE"], "RATELIMIT_ENABLED": True}).test_client()
+    sessions = [
+        classroom.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()["id"]
+        for _ in range(40)
+    ]
+    statuses = set()
+    for session_id in sessions:
+        path = f"/api/study_sessions/{session_id}/review"
+        for i in range(60):
+            statuses.add(classroom.post(path, json={"word_id": 1 + i % 12, "correct": True}).status_code)
+        statuses.add(classroom.post(path, json={"rating": 5, "comments": "楽しかった"}).status_code)
+    assert statuses == {200}
+    assert count(conn, "study_session_reviews") == 40
+    assert count(conn, "word_review_items") == 2400
