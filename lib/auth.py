@@ -6,7 +6,7 @@ from flask import current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+from lib.bodies import WRITE_METHODS
 
 
 def require_token():

@@ -1,9 +1,12 @@
 """One error contract: every 4xx/5xx is {"error": "<sentence>"} (plus "details")."""
 
 import logging
+import sqlite3
 
 from flask import jsonify, request
-from werkzeug.exceptions import BadRequest, Conflict, HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, Conflict, HTTPException, InternalServerError, ServiceUnavailable
+
+from lib.db import DatabaseUnavailable, WriteTimeout
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,60 @@ class ReviewExists(Conflict):
         self.extra = {"existing_review_id": review_id}
 
 
+class Unavailable(ServiceUnavailable):
+    """The database cannot serve this request now; Retry-After says when to try again."""
+
+    def __init__(self, description, retry_after=2):
+        super().__init__(description, retry_after=retry_after)
+
+
+class InsufficientStorage(HTTPException):
+    code = 507
+    description = "The disk holding the database is full."
+
+
+# SQLite's primary result codes (sqlite.org/rescode.html) that mean a fault of the
+# database or its disk, not of the request: each gets a JSON answer that says so.
+BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+UNAVAILABLE_CODES = {
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CORRUPT,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_NOTADB,
+    sqlite3.SQLITE_PERM,
+}
+
+
+def database_fault(e):
+    """The HTTP error for an exception from the database, or None when it is not a fault
+    of the database or its disk (then it is a bug: a 500)."""
+    if isinstance(e, WriteTimeout):
+        return Unavailable("The database is busy with another write (an import, perhaps); send the request again.")
+    if isinstance(e, DatabaseUnavailable):
+        return Unavailable(f"Nothing was written: {e}", retry_after=30)
+    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in BUSY_CODES:
+        return Unavailable("The database is busy with another write; send the request again.")
+    if code == sqlite3.SQLITE_FULL:
+        return InsufficientStorage(
+            "The disk holding the database is full: nothing was written. Send the request again once space is freed."
+        )
+    if code in UNAVAILABLE_CODES:
+        return Unavailable(
+            "The database cannot be read or written right now (see /api/health); nothing was written.", retry_after=30
+        )
+    return None
+
+
+def handle_database_error(e):
+    fault = database_fault(e)
+    if fault is None:
+        return handle_unexpected_error(e)
+    log.warning("%s %s: database fault: %s", request.method, request.path, e)
+    return handle_http_error(fault)
+
+
 def _sentence(e):
     """Our own messages for the errors Werkzeug raises by itself; ours pass through."""
     default = type(e).description
@@ -47,13 +104,20 @@ def _rate_limit_sentence(e):
     return f"Too many requests of this kind from your address (limit: {e.description}); wait for Retry-After seconds."
 
 
+def encodable(text):
+    """text that always encodes as UTF-8: a lone surrogate (from a JSON escape such as
+    "\\ud800" in a field name the message repeats) is written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def handle_http_error(e):
-    body = {"error": _rate_limit_sentence(e) if e.code == 429 else _sentence(e)}
+    body = {"error": encodable(_rate_limit_sentence(e) if e.code == 429 else _sentence(e))}
     if getattr(e, "details", None):
-        body["details"] = e.details
+        body["details"] = {encodable(field): encodable(problem) for field, problem in e.details.items()}
     body.update(getattr(e, "extra", {}))
+    e.description = body["error"]  # Werkzeug renders it (as HTML we then replace); it must encode
     response = e.get_response()  # keeps headers such as Allow and Retry-After
-    response.data = jsonify(body).get_data()
+    response.set_data(jsonify(body).get_data())
     response.content_type = "application/json"
     return response
 
@@ -68,4 +132,6 @@ def handle_unexpected_error(e):
 def init_app(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
+    for fault in (sqlite3.Error, WriteTimeout, DatabaseUnavailable):
+        app.register_error_handler(fault, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)

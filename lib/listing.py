@@ -5,6 +5,8 @@ import math
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from lib.validation import brief
+
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 500
 MAX_PAGE = 1_000_000_000
@@ -14,8 +16,9 @@ def _int_arg(name, default, maximum=None):
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 19:
-        raise BadRequest(f"Query parameter {name} must be a positive integer, not {raw!r}.")
+    # The length first: int() of thousands of digits is slow, then refused (ValueError).
+    if len(raw) > 19 or not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise BadRequest(f"Query parameter {name} must be a positive integer, not {brief(raw)}.")
     value = int(raw)
     if maximum is not None and value > maximum:
         raise BadRequest(f"Query parameter {name} must be at most {maximum}, not {value}.")
@@ -41,8 +44,8 @@ def order_by(sort_keys, default_key, default_order, tiebreak):
     key = request.args.get("sort_by", default_key)
     if key not in sort_keys:
         allowed = ", ".join(sort_keys)
-        raise BadRequest(f"Cannot sort by {key!r}; sort_by must be one of: {allowed}.")
+        raise BadRequest(f"Cannot sort by {brief(key)}; sort_by must be one of: {allowed}.")
     order = request.args.get("order", default_order).lower()
     if order not in ("asc", "desc"):
-        raise BadRequest(f"Query parameter order must be asc or desc, not {order!r}.")
+        raise BadRequest(f"Query parameter order must be asc or desc, not {brief(order)}.")
     return f"ORDER BY {sort_keys[key]} {order.upper()}, {tiebreak} {order.upper()}"

@@ -1,9 +1,10 @@
 """Reading and checking request input. Every problem becomes a message a person can act on."""
 
 import json
+import re
 
 from flask import g, request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest
 
 from lib.errors import ValidationError
 
@@ -16,7 +17,9 @@ class Invalid(ValueError):
 
 def json_body(required=True):
     """The request body as a JSON object ({} when optional and absent), parsed once per
-    request (the rate limiter looks at it before the view does)."""
+    request (the rate limiter looks at it before the view does). The content type was
+    checked before the view (lib/bodies.py); the bytes must be UTF-8, as RFC 8259 asks
+    (json.loads would also take UTF-16 and UTF-32)."""
     if "json_body" in g:
         return g.json_body
     raw = request.get_data(cache=True)
@@ -24,18 +27,25 @@ def json_body(required=True):
         if required:
             raise BadRequest("Send a JSON object as the request body (Content-Type: application/json).")
         return {}
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType(
-            f"Send the body as JSON with Content-Type: application/json (got {request.mimetype or 'none'})."
-        )
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"The request body must be JSON in UTF-8; byte {e.start} is not UTF-8.") from None
+    try:
+        body = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as e:
         raise BadRequest(f"The request body is not valid JSON: {_short(e)}.") from None
     if not isinstance(body, dict):
         raise BadRequest(f"The request body must be a JSON object, not {_json_type(body)}.")
     g.json_body = body
     return body
+
+
+def brief(value, limit=40):
+    """A value quoted for an error message, cut to limit characters."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}... ({len(value)} characters)"
 
 
 def _reject_constant(name):
@@ -95,11 +105,24 @@ def text(max_length):
             raise Invalid(f"must be a string, not {_json_type(value)}")
         if _has_lone_surrogate(value):
             raise Invalid("must be valid Unicode text (it has a lone surrogate)")
+        bad = first_control_character(value)
+        if bad is not None:
+            raise Invalid(f"must not contain control characters (found U+{ord(bad):04X}); tabs and newlines are fine")
         if len(value) > max_length:
             raise Invalid(f"must be at most {max_length} characters (got {len(value)})")
         return value
 
     return read
+
+
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def first_control_character(value):
+    """The first control character of value (NUL, ESC, DEL, C1...) other than a tab,
+    line feed or carriage return; None when there is none."""
+    found = CONTROL_CHARACTER.search(value)
+    return found and found.group()
 
 
 def _has_lone_surrogate(value):
@@ -116,7 +139,7 @@ def fields(body, spec, prefix="", synonyms=()):
     A field that is neither in spec nor among synonyms is refused, so a typo is not lost."""
     values, details = {}, {}
     for name in body.keys() - spec.keys() - set(synonyms):
-        details[prefix + name] = f"is not a field of this request (expected: {', '.join(spec)})"
+        details[prefix + name[:100]] = f"is not a field of this request (expected: {', '.join(spec)})"
     for name, (reader, required) in spec.items():
         if name not in body:
             if required:

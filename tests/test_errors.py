@@ -41,9 +41,15 @@ def test_body_that_is_not_an_object_is_400(client, body, kind):
 
 
 def test_missing_body_is_400(client):
-    response = client.post("/api/study_sessions")
+    response = client.post("/api/study_sessions", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert "JSON object" in error_of(response)
+
+
+def test_a_write_without_a_json_content_type_is_415(client):
+    response = client.post("/api/study_sessions")
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in error_of(response)
 
 
 def test_body_over_one_mebibyte_is_json_413(client):
