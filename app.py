@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.routing import BaseConverter
 
-from lib import auth, db, errors, idempotency, ratelimit
+from lib import auth, bodies, db, errors, idempotency, ratelimit
 from lib.jsonio import OrjsonProvider
 from lib.paths import CanonicalPaths
 from lib.validation import MAX_ID
@@ -70,7 +70,8 @@ def create_app(test_config=None):
     app.config.from_mapping(
         DATABASE=os.environ.get("LANG_PORTAL_DB", os.path.join(app.root_path, "words.db")),
         SQLITE_SYNCHRONOUS=os.environ.get("LANG_PORTAL_SYNCHRONOUS", "FULL"),
-        SQLITE_BUSY_TIMEOUT_MS=10_000,
+        # How long a write waits for the database before it is answered 503 (seconds).
+        WRITE_TIMEOUT=float(os.environ.get("LANG_PORTAL_WRITE_TIMEOUT", "5")),
         SEED_DIR=str(db.SEED_DIR),
         CORS_ORIGINS=os.environ.get("LANG_PORTAL_CORS_ORIGINS"),
         MAX_CONTENT_LENGTH=1024 * 1024,
@@ -91,8 +92,9 @@ def create_app(test_config=None):
 
     db.init_app(app)
     errors.init_app(app)
-    ratelimit.init_app(app)  # before_request order: rate limit, token, idempotency
+    ratelimit.init_app(app)  # before_request order: rate limit, token, JSON bodies, idempotency
     auth.init_app(app)
+    bodies.init_app(app)
     idempotency.init_app(app)
     CORS(app, origins=cors_origins(app.config), max_age=600, expose_headers=["Retry-After"])
 
@@ -106,10 +108,14 @@ def create_app(test_config=None):
 
 
 def prepare_database(app):
-    """Create or upgrade the schema and seed an empty database (the embedded default)."""
-    conn = db.connect_app_db(app)
+    """Create or upgrade the schema and seed an empty database (the embedded default).
+    A database made by a newer version of the code stops the server: SystemExit with
+    a message naming both versions."""
+    conn = db.connect_app_db(app, create=True)
     try:
         db.init_db(conn, app.config["SEED_DIR"])
+    except db.SchemaTooNew as e:
+        raise SystemExit(f"lang-portal will not start: {e}") from None
     finally:
         conn.close()
 

@@ -5,10 +5,12 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 from flask import current_app, g
@@ -18,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "sql" / "setup"
 SEED_DIR = ROOT / "seed"
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+VALID_PAGE_SIZES = {1} | {2**n for n in range(9, 16)}  # 1 stands for 65536 in the header
 
 
 def utc_now():
@@ -29,11 +32,24 @@ def _dict_row(cursor, row):
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
+class WriteTimeout(Exception):
+    """A write waited the configured bound for the database and did not get it."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot take writes: its file was deleted, replaced or damaged, or is
+    not writable. The message says which, in a sentence."""
+
+
 class WriterQueue:
     """Writers to one database file, across threads and processes, wait here in the kernel
     (flock on a file beside the database) and wake the moment the writer before them is
     done. Without it a blocked writer sleeps in SQLite's busy handler, for 1, 2, 5, 10...
-    ms at a time, whatever the other writer's transaction actually took."""
+    ms at a time, whatever the other writer's transaction actually took.
+
+    A wait is bounded: threads of one process queue on a lock with a timeout, and the
+    one at the head waits for the file lock, polling it without blocking once a blocking
+    wait would outlast the bound (flock itself cannot time out)."""
 
     _by_path = weakref.WeakValueDictionary()  # alive while a connection holds it
     _guard = threading.Lock()
@@ -55,10 +71,23 @@ class WriterQueue:
     def __del__(self):
         os.close(self.fd)
 
-    def acquire(self):
-        self.thread_lock.acquire()
+    def acquire(self, timeout):
+        """Take the writer's turn within timeout seconds, or raise WriteTimeout."""
+        deadline = time.monotonic() + timeout
+        if not self.thread_lock.acquire(timeout=max(timeout, 0)):
+            raise WriteTimeout
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            pause = 0.0005
+            while True:
+                try:
+                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise WriteTimeout from None
+                    time.sleep(min(pause, left))
+                    pause = min(pause * 2, 0.005)
         except BaseException:
             self.thread_lock.release()
             raise
@@ -68,54 +97,119 @@ class WriterQueue:
         self.thread_lock.release()
 
 
+def _file_identity(path):
+    """(device, inode) of the file at path; FileNotFoundError when there is none."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def file_problem(path, identity=None):
+    """Why the database file at path cannot take writes now, in a sentence, or None.
+    identity is the (device, inode) a connection opened: a file deleted or replaced under
+    the server matters most, as SQLite would go on writing into the unlinked file and
+    every write would be lost. Cheap enough for every write and health check: a stat, an
+    access check and the file's first 100 bytes (SQLite's header), no scan of the data."""
+    try:
+        if identity is not None and _file_identity(path) != identity:
+            return "The database file was replaced while the server was running; restart the server."
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except FileNotFoundError:
+        if identity is None:
+            return (
+                "The database file is missing; create it with flask init-db (or start the server with python app.py)."
+            )
+        return "The database file was deleted while the server was running; restore it and restart the server."
+    page_size = int.from_bytes(header[16:18], "big") if len(header) == 100 else 0
+    if not header.startswith(b"SQLite format 3\x00") or page_size not in VALID_PAGE_SIZES:
+        return "The database file is damaged (its header is not SQLite's); restore it from a backup."
+    if not all(os.access(p, os.W_OK) for p in (path, f"{path}-wal") if os.path.exists(p)):
+        return "The database file is not writable by the server; fix its permissions or its disk."
+    return None
+
+
 class Connection(sqlite3.Connection):
-    """A connection that begins and ends write transactions through the writer queue."""
+    """A connection that begins and ends write transactions through the writer queue,
+    and refuses to write into a file that is no longer the one at its path."""
 
     writers = None
+    path = None
+    identity = None
+    write_timeout = 5.0
+    holds_queue = False
+
+    def problem(self):
+        """Why this connection's database cannot take writes now, or None (file_problem)."""
+        return None if self.path is None else file_problem(self.path, self.identity)
 
     def begin_write(self):
-        """BEGIN IMMEDIATE (takes SQLite's write lock up front), after our turn in the queue."""
+        """BEGIN IMMEDIATE (takes SQLite's write lock up front), after our turn in the
+        queue; raises WriteTimeout if the turn does not come within write_timeout, and
+        DatabaseUnavailable if the file cannot take the write."""
+        problem = self.problem()
+        if problem:
+            raise DatabaseUnavailable(problem)
         if self.writers:
-            self.writers.acquire()
+            self.writers.acquire(self.write_timeout)
+            self.holds_queue = True
         try:
             self.execute("BEGIN IMMEDIATE")
         except BaseException:
-            if self.writers:
-                self.writers.release()
+            self._leave_queue()
             raise
 
     def end_write(self, commit):
+        """COMMIT or ROLLBACK, and give the next writer its turn. A failed statement may
+        have ended the transaction already (disk full, I/O error): nothing is left to roll back."""
         try:
-            self.execute("COMMIT" if commit else "ROLLBACK")
+            if commit:
+                self.execute("COMMIT")
+            elif self.in_transaction:
+                self.execute("ROLLBACK")
         finally:
-            if self.writers:
-                self.writers.release()
+            self._leave_queue()
+
+    def _leave_queue(self):
+        if self.holds_queue:
+            self.holds_queue = False
+            self.writers.release()
 
 
-def connect(path, synchronous="FULL", busy_timeout_ms=10_000):
-    """Open a connection with the pragmas every connection must have."""
+def connect(path, synchronous="FULL", write_timeout=5.0, create=True):
+    """Open a connection with the pragmas every connection must have. Without create,
+    a missing file is an error (a server must not start an empty database in its place)."""
     synchronous = synchronous.upper()
     if synchronous not in SYNCHRONOUS_MODES:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
+    in_memory = path == ":memory:"
+    target = path if in_memory else f"file:{quote(os.path.abspath(path))}?mode={'rwc' if create else 'rw'}"
     # isolation_level=None: we issue BEGIN ourselves, so every write is explicit.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=Connection)
-    if path != ":memory:":
-        conn.writers = WriterQueue.for_path(path)
-    conn.row_factory = _dict_row
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
-        conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    conn = sqlite3.connect(target, uri=not in_memory, isolation_level=None, check_same_thread=False, factory=Connection)
+    try:
+        conn.row_factory = _dict_row
+        conn.write_timeout = write_timeout
+        conn.execute(f"PRAGMA busy_timeout = {int(write_timeout * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        if not in_memory:
+            conn.path = os.path.abspath(path)
+            conn.identity = _file_identity(conn.path)
+            conn.writers = WriterQueue.for_path(conn.path)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-def connect_app_db(app):
-    """A new connection to the app's configured database."""
+def connect_app_db(app, create=False):
+    """A new connection to the app's configured database (which must exist, unless create)."""
     return connect(
         app.config["DATABASE"],
         synchronous=app.config["SQLITE_SYNCHRONOUS"],
-        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        write_timeout=app.config["WRITE_TIMEOUT"],
+        create=create,
     )
 
 
@@ -143,7 +237,7 @@ def _thread_connection(app):
 def release_db(exc=None):
     """Teardown: end the request's use of the connection, leaving no transaction open."""
     conn = g.pop("db", None)
-    if conn is not None and conn.in_transaction:
+    if conn is not None and (conn.in_transaction or conn.holds_queue):
         conn.end_write(commit=False)
 
 
@@ -215,12 +309,29 @@ def schema_version(conn):
     return conn.execute("PRAGMA user_version").fetchone()["user_version"]
 
 
+class SchemaTooNew(Exception):
+    """The database was made by a newer version of the code than this one."""
+
+
+def check_schema_version(conn):
+    """Refuse a database whose schema is newer than the code knows: serving it would
+    answer 500s, and writing to it could damage what the newer code keeps there."""
+    version, latest = schema_version(conn), latest_schema_version()
+    if version > latest:
+        raise SchemaTooNew(
+            f"The database is at schema version {version}, but this code knows versions up to {latest}: "
+            "it was made by a newer lang-portal. Run that version, or a backup made by this one."
+        )
+    return version
+
+
 def migrate(conn, target=None):
     """Apply every schema file newer than the database's user_version, each in its
     own transaction together with the version bump. Returns the versions applied.
 
     Foreign keys are off while a file runs, so that a file can rebuild a table the way
     SQLite documents (copy, drop, rename), and are checked before the commit."""
+    check_schema_version(conn)
     applied = []
     conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set here
     try:
@@ -259,35 +370,37 @@ def load_seed(seed_dir=SEED_DIR):
 
 
 def add_words(conn, group_name, words):
-    """Insert words (skipping ones already there) and put them in the group.
-    Runs inside the caller's transaction. Returns how many words were new."""
+    """Insert words (one already there, by kanji, romaji and English, is reused) and put
+    them in the group, inside the caller's transaction. Returns (words given, words new)."""
     conn.execute("INSERT INTO groups (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (group_name,))
     group_id = conn.execute("SELECT id FROM groups WHERE name = ?", (group_name,)).fetchone()["id"]
-    added = 0
+    total = added = 0
     for word in words:
-        cursor = conn.execute(
+        key = (word["kanji"], word["romaji"], word["english"])
+        new = conn.execute(
             """
             INSERT INTO words (kanji, romaji, english, parts)
             VALUES (?, ?, ?, ?)
             ON CONFLICT (kanji, romaji, english) DO NOTHING
+            RETURNING id
             """,
-            (word["kanji"], word["romaji"], word["english"], json.dumps(word.get("parts", []), ensure_ascii=False)),
-        )
-        added += cursor.rowcount
-        word_id = conn.execute(
-            "SELECT id FROM words WHERE kanji = ? AND romaji = ? AND english = ?",
-            (word["kanji"], word["romaji"], word["english"]),
-        ).fetchone()["id"]
+            (*key, json.dumps(word.get("parts", []), ensure_ascii=False)),
+        ).fetchone()
+        if new is None:
+            new = conn.execute("SELECT id FROM words WHERE kanji = ? AND romaji = ? AND english = ?", key).fetchone()
+        else:
+            added += 1
         conn.execute(
             "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (word_id, group_id),
+            (new["id"], group_id),
         )
-    return added
+        total += 1
+    return total, added
 
 
 def _load_rows(conn, groups, activities):
     """Insert seed groups, words and activities inside the caller's transaction."""
-    added = sum(add_words(conn, name, words) for name, words in groups.items())
+    added = sum(add_words(conn, name, words)[1] for name, words in groups.items())
     for activity in activities:
         conn.execute(
             """
@@ -421,63 +534,65 @@ def init_app(app):
         app.cli.add_command(command)
 
 
-def _open_cli_db():
-    return connect_app_db(current_app)
+@contextmanager
+def cli_db(create=False, upgrade=True):
+    """A connection for a CLI command: the schema brought up to date (or only checked),
+    every expected failure reported as a one-line error with a non-zero exit."""
+    try:
+        conn = connect_app_db(current_app, create=create)
+    except sqlite3.OperationalError as e:
+        raise click.ClickException(f"Cannot open the database {current_app.config['DATABASE']}: {e}.") from None
+    try:
+        if upgrade:
+            migrate(conn)
+        else:
+            check_schema_version(conn)
+        yield conn
+    except SchemaTooNew as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        conn.close()
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
     """Create or upgrade the schema, and seed an empty database."""
-    conn = _open_cli_db()
-    try:
+    with cli_db(create=True, upgrade=False) as conn:
         before = schema_version(conn)
         init_db(conn, current_app.config["SEED_DIR"])
+        words = conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"]
         click.echo(
             f"Database {current_app.config['DATABASE']} at schema version "
-            f"{schema_version(conn)} (was {before}); "
-            f"{conn.execute('SELECT count(*) AS n FROM words').fetchone()['n']} words."
+            f"{schema_version(conn)} (was {before}); {words} words."
         )
-    finally:
-        conn.close()
 
 
 @click.command("seed")
 @with_appcontext
 def seed_command():
     """Load the seed data (idempotent)."""
-    conn = _open_cli_db()
-    try:
-        migrate(conn)
+    with cli_db(create=True) as conn:
         added = seed(conn, current_app.config["SEED_DIR"])
-        click.echo(f"Seeded: {added} new words.")
-    finally:
-        conn.close()
+    click.echo(f"Seeded: {added} new words.")
 
 
 @click.command("reset-history")
 @with_appcontext
 def reset_history_command():
     """Delete every study session, word review and feedback review."""
-    conn = _open_cli_db()
-    try:
-        migrate(conn)
+    with cli_db() as conn:
         reset_history(conn)
-        click.echo("Study history cleared; words, groups and activities kept.")
-    finally:
-        conn.close()
+    click.echo("Study history cleared; words, groups and activities kept.")
 
 
 @click.command("check-db")
 @with_appcontext
 def check_db_command():
     """Run SQLite's integrity check and recount every counter cache."""
-    conn = _open_cli_db()
-    try:
+    with cli_db(upgrade=False) as conn:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"]
         mismatches = counter_mismatches(conn)
-    finally:
-        conn.close()
     click.echo(f"integrity_check: {integrity}")
     click.echo(f"counter caches: {'ok' if not mismatches else 'out of step: ' + ', '.join(mismatches)}")
     if integrity != "ok" or mismatches:

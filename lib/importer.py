@@ -1,66 +1,218 @@
-"""flask import-words: add words from a JSON (seed format) or CSV file to a group."""
+"""flask import-words: add words from a JSON (seed format) or CSV file to a group.
+
+The file is read as a stream, one line and one word at a time, so memory stays the same
+whatever its size; every word is checked as it is read and written in one transaction,
+so a bad row anywhere leaves the database as it was. Every problem names its line.
+"""
 
 import csv
+import itertools
 import json
+import os
+import re
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from lib import db
+from lib.validation import first_control_character
+
+CSV_COLUMNS = ("kanji", "romaji", "english")
+READ_SIZE = 1 << 20  # characters of a JSON file read at a time
+MAX_VALUE_SIZE = 1 << 20  # a word larger than this is an error, not a reason to read on
+WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-class BadRow(ValueError):
-    pass
+class BadInput(ValueError):
+    """A problem with the file; the message says where and what."""
 
 
-def _check_word(word):
-    """A word as stored, or BadRow saying what is wrong with it."""
+class Lines:
+    """A binary file's lines decoded as UTF-8, strictly, counting lines as they go.
+    Splitting bytes at b"\\n" is safe in UTF-8: no multi-byte character contains it."""
+
+    def __init__(self, f):
+        self.f = f
+        self.number = 0
+
+    def __iter__(self):
+        for raw in self.f:
+            self.number += 1
+            if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte order mark, as spreadsheet programs write
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise BadInput(f"line {self.number}: byte {e.start + 1} of the line is not UTF-8") from None
+
+
+def check_word(word):
+    """A word as stored, or BadInput saying what is wrong with it."""
     if not isinstance(word, dict):
-        raise BadRow("is not an object with kanji, romaji and english")
-    for key in ("kanji", "romaji", "english"):
+        raise BadInput("is not an object with kanji, romaji and english")
+    unknown = set(word) - {*CSV_COLUMNS, "parts"}
+    if unknown:
+        raise BadInput(f"has fields this import does not know: {', '.join(sorted(unknown))}")
+    for key in CSV_COLUMNS:
         value = word.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise BadRow(f"{key} is missing or empty")
+            raise BadInput(f"{key} is missing or empty")
+        _check_text(key, value)
     parts = word.get("parts") or []
     if not isinstance(parts, list) or not all(
         isinstance(p, dict)
-        and isinstance(p.get("kanji"), str)
-        and isinstance(p.get("romaji"), list)
+        and set(p) == {"kanji", "romaji"}
+        and isinstance(p["kanji"], str)
+        and isinstance(p["romaji"], list)
         and all(isinstance(r, str) for r in p["romaji"])
         for p in parts
     ):
-        raise BadRow("parts must be a list of {kanji: string, romaji: [string, ...]}")
-    return {key: word[key].strip() for key in ("kanji", "romaji", "english")} | {"parts": parts}
+        raise BadInput('parts must be a list of {"kanji": string, "romaji": [string, ...]}')
+    for p in parts:
+        for text in (p["kanji"], *p["romaji"]):
+            _check_text("parts", text)
+    return {key: word[key].strip() for key in CSV_COLUMNS} | {"parts": parts}
 
 
-def read_words(path):
-    """Read and check every word of the file; a bad row stops everything, naming the row."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        missing = {"kanji", "romaji", "english"} - set(reader.fieldnames or [])
-        if missing:
-            raise click.ClickException(f"{path}: the header row lacks {', '.join(sorted(missing))}.")
-        rows = [(f"line {reader.line_num}", dict(row)) for row in reader]
-    else:
+def _check_text(key, value):
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{key} has a lone surrogate (an escape such as \\ud800 that is no character)") from None
+    bad = first_control_character(value)
+    if bad is not None:
+        raise BadInput(f"{key} has the control character U+{ord(bad):04X}")
+
+
+def csv_words(lines):
+    """(where, word) for each row of a CSV file with a kanji,romaji,english header
+    (and an optional parts column of JSON). A quoted field may hold line breaks."""
+    reader = csv.DictReader(iter(lines), strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as e:
+        raise BadInput(f"line {lines.number}: {e}") from None
+    missing = set(CSV_COLUMNS) - set(header)
+    if missing:
+        raise BadInput(f"line 1: the header row lacks {', '.join(sorted(missing))}")
+    extra = set(header) - {*CSV_COLUMNS, "parts"}
+    if extra:
+        raise BadInput(f"line 1: the header row has columns this import does not know: {', '.join(sorted(extra))}")
+    while True:
+        start = lines.number + 1
         try:
-            data = json.loads(text)
-        except ValueError as e:
-            raise click.ClickException(f"{path} is not valid JSON: {e}.") from None
-        items = data.get("words") if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            raise click.ClickException(f"{path}: expected a list of words or an object with a words list.")
-        rows = [(f"word {i}", item) for i, item in enumerate(items)]
-    words = []
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise BadInput(f"line {start}: {e}") from None
+        if None in row or None in row.values():
+            raise BadInput(f"line {start}: the row has {'more' if None in row else 'fewer'} fields than the header")
+        parts = row.get("parts")
+        if parts:
+            try:
+                row["parts"] = json.loads(parts)
+            except ValueError as e:
+                raise BadInput(f"line {start}: parts is not valid JSON ({e})") from None
+        yield f"line {start}", row
+
+
+class JsonArray:
+    """The elements of a JSON array read from text lines without loading the whole file:
+    the array at the top of the file, or under "words" in an object (the seed format).
+    Each element is decoded by the standard library's decoder (ijson's C backend turns
+    an escaped lone surrogate into "?" without a word, so it is not used here)."""
+
+    def __init__(self, lines):
+        self.chunks = iter(lines)
+        self.buffer, self.pos = "", 0
+        self.line = 1  # the line of self.pos
+        self.decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+    def _more(self):
+        """Drop what was read, add about READ_SIZE characters; False at the end of the file."""
+        self.buffer, self.pos = self.buffer[self.pos :], 0
+        read, size = [], 0
+        for line in self.chunks:
+            read.append(line)
+            size += len(line)
+            if size >= READ_SIZE:
+                break
+        self.buffer += "".join(read)
+        return bool(read)
+
+    def _advance(self, end):
+        self.line += self.buffer.count("\n", self.pos, end)
+        self.pos = end
+
+    def _peek(self):
+        """The next character that is not white space ('' at the end of the file)."""
+        while True:
+            self._advance(WHITESPACE.match(self.buffer, self.pos).end())
+            if self.pos < len(self.buffer) or not self._more():
+                return self.buffer[self.pos : self.pos + 1]
+
+    def _expect(self, char):
+        found = self._peek()
+        if found != char:
+            raise BadInput(f"line {self.line}: expected {char!r} in the JSON, found {found or 'the end of the file'!r}")
+        self.pos += 1
+
+    def _value(self):
+        """Decode the next JSON value, reading more of the file while it is incomplete."""
+        self._peek()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.pos)
+            except (ValueError, RecursionError) as e:
+                lineno = getattr(e, "lineno", None)  # counted from the buffer's start
+                line = self.line if lineno is None else self.line + lineno - 1 - self.buffer.count("\n", 0, self.pos)
+                if len(self.buffer) - self.pos < MAX_VALUE_SIZE and self._more():
+                    continue  # the buffer ended inside the value: read on and decode again
+                raise BadInput(f"line {line}: not valid JSON ({str(e).split(':')[0]})") from None
+            self._advance(end)
+            return value
+
+    def words(self):
+        """(where, element) for each element of the words array."""
+        if self._peek() == "{":
+            self.pos += 1
+            while self._peek() != "}":
+                key = self._value()
+                self._expect(":")
+                if key == "words":
+                    break
+                self._value()  # the group name, or another field: not needed here
+                if self._peek() != "}":
+                    self._expect(",")
+            else:
+                raise BadInput(f"line {self.line}: the JSON object has no words list")
+        if self._peek() != "[":
+            raise BadInput(f"line {self.line}: expected a list of words or an object with a words list")
+        self.pos += 1
+        if self._peek() == "]":
+            return
+        for index in itertools.count():
+            self._peek()
+            yield f"word {index} (line {self.line})", self._value()
+            if self._peek() == "]":
+                return
+            self._expect(",")
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_words(path, lines):
+    """Each checked word of the file, as it is read; a BadInput names the first bad one."""
+    rows = csv_words(lines) if Path(path).suffix.lower() == ".csv" else JsonArray(lines).words()
     for where, row in rows:
         try:
-            words.append(_check_word(row))
-        except BadRow as e:
-            raise click.ClickException(f"{path}, {where}: {e}. Nothing was imported.") from None
-    return words
+            yield check_word(row)
+        except BadInput as e:
+            raise BadInput(f"{where}: the word {e}") from None
 
 
 @click.command("import-words")
@@ -68,16 +220,30 @@ def read_words(path):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--group", "group_name", required=True, help="Group to add the words to (created if missing).")
 def import_words_command(file, group_name):
-    """Import words from FILE (JSON in the seed format, or CSV with kanji,romaji,english)."""
-    words = read_words(file)
-    conn = db.connect_app_db(current_app)
-    try:
-        db.migrate(conn)
-        with db.transaction(conn), click.progressbar(words, label=f"Importing into {group_name}") as bar:
-            added = db.add_words(conn, group_name, bar)
-    finally:
-        conn.close()
-    click.echo(f"Imported {len(words)} words into {group_name!r} ({added} new).")
+    """Import words from FILE (JSON in the seed format, or CSV with kanji,romaji,english[,parts])."""
+    size = os.path.getsize(file)
+    with open(file, "rb") as f, db.cli_db(create=True) as conn:
+        lines = Lines(f)
+        try:
+            with (
+                db.transaction(conn),
+                click.progressbar(length=size, label=f"Importing into {group_name}") as bar,
+            ):
+                counted = _progress(read_words(file, lines), f, bar)
+                total, added = db.add_words(conn, group_name, counted)
+        except BadInput as e:
+            raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
+    click.echo(f"Imported {total} words into {group_name!r} ({added} new).")
+
+
+def _progress(words, f, bar):
+    done = 0
+    for i, word in enumerate(words):
+        if i % 4096 == 0:
+            position = f.tell()
+            bar.update(position - done)
+            done = position
+        yield word
 
 
 def init_app(app):

@@ -1,8 +1,11 @@
 """Housekeeping: health, clearing the history, and a full reset to the seed data."""
 
+import sqlite3
+
 from flask import Blueprint, current_app
 
 from lib import db
+from lib.errors import Unavailable
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -14,11 +17,17 @@ def index():
 
 @bp.get("/health")
 def health():
-    conn = db.get_db()
+    """ok, or 503 saying what is wrong with the database (never where it lives)."""
+    try:
+        conn = db.get_db()
+    except sqlite3.Error:  # it cannot even be opened: say why, from the file
+        conn = None
+    problem = conn.problem() if conn else db.file_problem(current_app.config["DATABASE"])
+    if problem or conn is None:
+        raise Unavailable(problem or "The database cannot be opened; see the server's log.", retry_after=30)
     return {
         "status": "ok",
         "schema_version": db.schema_version(conn),
-        "database": current_app.config["DATABASE"],
         "synchronous": current_app.config["SQLITE_SYNCHRONOUS"].upper(),
     }
 

@@ -27,7 +27,7 @@ def db_path(tmp_path):
 def app(db_path):
     """An app on a fresh database file, schema applied and the tests' seed loaded."""
     app = create_app({"TESTING": True, "DATABASE": db_path, "SEED_DIR": str(TEST_SEED_DIR)})
-    conn = db.connect_app_db(app)
+    conn = db.connect_app_db(app, create=True)
     db.init_db(conn, app.config["SEED_DIR"])
     conn.close()
     return app

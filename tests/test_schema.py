@@ -12,12 +12,12 @@ def test_every_connection_has_the_pragmas(conn):
     assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
     assert conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()["synchronous"] == 2  # FULL
-    assert conn.execute("PRAGMA busy_timeout").fetchone()["timeout"] == 10_000
+    assert conn.execute("PRAGMA busy_timeout").fetchone()["timeout"] == 5_000  # the write bound
 
 
 def test_synchronous_is_configurable(db_path):
     app = create_app({"DATABASE": db_path, "SQLITE_SYNCHRONOUS": "normal"})
-    conn = db.connect_app_db(app)
+    conn = db.connect_app_db(app, create=True)
     assert conn.execute("PRAGMA synchronous").fetchone()["synchronous"] == 1
     conn.close()
 

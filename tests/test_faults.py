@@ -1,0 +1,143 @@
+"""Faults of the database and its file, in-process: every one gets a JSON answer that says
+what is wrong, writes are refused rather than lost, and reads go on where they can."""
+
+import os
+import sqlite3
+import threading
+
+import pytest
+
+from app import create_app, prepare_database
+from lib import db
+from tests.conftest import TEST_SEED_DIR, count, error_of
+
+NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
+
+
+def test_health_is_ok_on_a_sound_database(client):
+    assert client.get("/api/health").status_code == 200
+
+
+def test_a_database_deleted_under_the_server_is_503_and_writes_are_refused(client, db_path):
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 200
+    os.unlink(db_path)
+    health = client.get("/api/health")
+    assert health.status_code == 503 and "deleted" in error_of(health)
+    assert int(health.headers["Retry-After"]) > 0
+    write = client.post("/api/study_sessions", json=NEW_SESSION)
+    assert write.status_code == 503 and "Nothing was written" in error_of(write)
+    assert db_path not in health.get_data(as_text=True) + write.get_data(as_text=True)
+
+
+def test_a_database_replaced_under_the_server_is_503(client, db_path, tmp_path):
+    other = tmp_path / "other.db"
+    conn = db.connect(str(other))
+    db.init_db(conn, TEST_SEED_DIR)
+    conn.close()
+    client.get("/api/health")  # the server has its connection open
+    os.replace(other, db_path)
+    health = client.get("/api/health")
+    assert health.status_code == 503 and "replaced" in error_of(health)
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
+
+
+def test_a_damaged_database_is_503_for_health_and_writes(client, db_path, conn):
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open(db_path, "r+b") as f:
+        f.write(b"this is not SQLite")
+    health = client.get("/api/health")
+    assert health.status_code == 503 and "damaged" in error_of(health)
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root writes through file permissions (tests/slow covers a read-only mount)"
+)
+def test_an_unwritable_database_is_503(client, db_path):
+    os.chmod(db_path, 0o444)
+    try:
+        health = client.get("/api/health")
+        assert health.status_code == 503 and "not writable" in error_of(health)
+        assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
+    finally:
+        os.chmod(db_path, 0o644)
+
+
+@pytest.fixture
+def impatient_app(app):
+    """The app with writes bounded to 0.3 s."""
+    return create_app({**app.config, "WRITE_TIMEOUT": 0.3})
+
+
+def test_a_write_queued_behind_a_long_writer_is_503_with_retry_after(impatient_app, conn):
+    client = impatient_app.test_client()
+    conn.begin_write()  # a long writer (an import, say) holds the database
+    try:
+        response = client.post("/api/study_sessions", json=NEW_SESSION)
+        assert response.status_code == 503 and "busy" in error_of(response)
+        assert int(response.headers["Retry-After"]) >= 1
+        # Reads go on while the writer runs.
+        assert client.get("/api/words").status_code == 200
+        assert client.get("/api/health").status_code == 200
+    finally:
+        conn.end_write(commit=False)
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 200
+    assert count(conn, "study_sessions") == 1
+
+
+def test_a_writer_outside_the_queue_also_bounds_the_wait(impatient_app, db_path):
+    client = impatient_app.test_client()
+    outsider = sqlite3.connect(db_path, isolation_level=None)
+    outsider.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post("/api/study_sessions", json=NEW_SESSION)
+        assert response.status_code == 503 and "busy" in error_of(response)
+    finally:
+        outsider.execute("ROLLBACK")
+        outsider.close()
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 200
+
+
+def test_the_writer_queue_is_free_again_after_a_timeout(impatient_app, conn):
+    """A timed-out writer leaves no lock behind: the next writer, in another thread, goes."""
+    client = impatient_app.test_client()
+    conn.begin_write()
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
+    conn.end_write(commit=False)
+    statuses = []
+    thread = threading.Thread(
+        target=lambda: statuses.append(client.post("/api/study_sessions", json=NEW_SESSION).status_code)
+    )
+    thread.start()
+    thread.join(timeout=10)
+    assert statuses == [200]
+
+
+# --- a database from a newer version of the code ---------------------------------
+
+
+@pytest.fixture
+def future_db(db_path, conn):
+    newer = db.latest_schema_version() + 1
+    conn.execute(f"PRAGMA user_version = {newer}")
+    return newer
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["init-db"], ["seed"], ["reset-history"], ["check-db"], ["import-words", "{words}", "--group", "New"]],
+    ids=lambda args: args[0],
+)
+def test_every_command_refuses_a_database_from_the_future(runner, future_db, tmp_path, conn, args):
+    words = tmp_path / "words.csv"
+    words.write_text("kanji,romaji,english\n猫,neko,cat\n", encoding="utf-8")
+    result = runner.invoke(args=[a.format(words=words) for a in args])
+    assert result.exit_code != 0
+    assert f"schema version {future_db}" in result.output
+    assert f"up to {future_db - 1}" in result.output
+    assert count(conn, "words") == 27  # nothing was written
+
+
+def test_the_server_refuses_to_start_on_a_database_from_the_future(app, future_db):
+    with pytest.raises(SystemExit, match=f"schema version {future_db}, but this code knows versions up to"):
+        prepare_database(app)
