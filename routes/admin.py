@@ -6,6 +6,7 @@ from flask import Blueprint, current_app
 
 from lib import db
 from lib.errors import Unavailable
+from lib.validation import fields, json_body
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -36,11 +37,13 @@ def health():
 @bp.post("/study_sessions/reset")
 def reset_history():
     """Clear the study history; takes no body (the frontend sends a JSON content type with none)."""
+    fields(json_body(required=False), {})
     db.reset_history(db.get_db())
     return {"success": True, "message": "Study history cleared; words, groups and activities kept."}
 
 
 @bp.post("/full_reset")
 def full_reset():
+    fields(json_body(required=False), {})
     db.full_reset(db.get_db(), current_app.config["SEED_DIR"])
     return {"success": True, "message": "Every table emptied and the seed data loaded again."}

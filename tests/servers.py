@@ -49,11 +49,13 @@ def gunicorn_command(workers=4, extra=()):
 
 
 @contextmanager
-def running_server(command, db_path, port=None, env=None):
-    """Run command (python app.py or gunicorn) on db_path and yield its base URL."""
+def running_server(command, db_path, port=None, env=None, log=None):
+    """Run command (python app.py or gunicorn) on db_path and yield its base URL; the
+    server's log (stderr) goes to the file log when given."""
     port = port or free_port()
     environment = {**os.environ, "LANG_PORTAL_DB": str(db_path), "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = open(log, "wb") if log else subprocess.PIPE  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=stderr)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, process)
@@ -66,4 +68,4 @@ def running_server(command, db_path, port=None, env=None):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        process.stderr.close()
+        (stderr if log else process.stderr).close()

@@ -3,6 +3,7 @@ one that is not, and the page reports what its fetches to the API could read."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,10 +46,10 @@ const json = (body) => ({method: "POST", headers: {"Content-Type": "application/
 class PageServer:
     """Serves the probe page at / and collects the page's report at POST /results."""
 
-    def __init__(self, port, api_url):
+    def __init__(self, port, api_url, page=PAGE):
         self.reported = threading.Event()
         self.results = None
-        page = PAGE.replace("API", api_url).encode()
+        page = page.replace("API", api_url).encode()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -133,3 +134,60 @@ def test_browser_reads_answers_only_from_allowed_origins(tmp_path):
         assert not from_other[name]["read"], from_other[name]
     # The refused preflight kept the cross-origin POST from being sent at all.
     assert after == before
+
+
+DESTRUCTIVE = ["/api/full_reset", "/api/reset_history", "/api/study_sessions/reset", "/reset-history", "/full-reset"]
+
+# A page on a site the learner visits: forms (in hidden frames) and no-cors fetches, the
+# kinds of cross-site request a browser sends without asking the API first.
+FORMS_PAGE = """<!doctype html><meta charset="utf-8"><title>A site the learner visits</title>
+<body><script>
+const api = "API";
+const paths = PATHS;
+const frames = [];
+for (const [i, path] of paths.entries()) {
+  for (const enctype of ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data"]) {
+    const name = "f" + i + enctype.length;
+    const frame = document.createElement("iframe");
+    frame.name = name;
+    document.body.appendChild(frame);
+    frames.push(new Promise((resolve) => frame.addEventListener("load", resolve)));
+    const form = document.createElement("form");
+    form.method = "POST"; form.action = api + path; form.enctype = enctype; form.target = name;
+    const input = document.createElement("input");
+    input.name = "confirm"; input.value = "reset me";
+    form.appendChild(input);
+    document.body.appendChild(form);
+    form.submit();
+  }
+}
+const fetches = paths.map((path) => fetch(api + path, {method: "POST", mode: "no-cors", body: "{}",
+  headers: {"Content-Type": "text/plain"}}).then(() => "sent", (e) => String(e)));
+(async () => {
+  const results = [{name: "fetches", value: await Promise.all(fetches)}];
+  await Promise.race([Promise.all(frames), new Promise((r) => setTimeout(r, 5000))]);
+  await fetch("/results", {method: "POST", body: JSON.stringify(results)});
+})();
+</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)")
+def test_a_foreign_page_cannot_wipe_the_history(tmp_path):
+    """Every cross-site form or no-cors POST to a reset reaches the API and is refused (415):
+    only a JSON POST resets, and a browser sends that only after a CORS preflight."""
+    log = tmp_path / "server.log"
+    with running_server([sys.executable, "app.py"], tmp_path / "wipe.db", log=log) as (api_url, _):
+        session = requests.post(f"{api_url}/study_sessions", json={"group_id": 1, "study_activity_id": 1}).json()
+        requests.post(f"{api_url}/study_sessions/{session['id']}/review", json={"word_id": 1, "correct": True})
+        page = PageServer(free_port(), api_url, FORMS_PAGE.replace("PATHS", json.dumps(DESTRUCTIVE)))
+        try:
+            results = open_in_chromium(page, tmp_path / "profile")
+        finally:
+            page.close()
+        assert total_sessions(api_url) == 1
+        assert requests.get(f"{api_url}/api/words/1").json()["word"]["correct_count"] == 1
+    assert results["fetches"]["value"] == ["sent"] * len(DESTRUCTIVE)
+    refused = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text())  # the dev server colours its log
+    for path in DESTRUCTIVE:
+        # Three forms and one fetch per endpoint reached the server, and each was a 415.
+        assert refused.count(f'"POST {path} HTTP/1.1" 415') == 4, path

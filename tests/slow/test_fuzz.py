@@ -32,7 +32,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app).exclude(o
 
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_database():
-    conn = db.connect_app_db(fuzz_app)
+    conn = db.connect_app_db(fuzz_app, create=True)
     db.init_db(conn, fuzz_app.config["SEED_DIR"])
     conn.close()
     yield

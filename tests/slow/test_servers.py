@@ -1,23 +1,27 @@
 """The two ways the README serves the API, started for real."""
 
+import os
+import subprocess
 import sys
 
 import pytest
 import requests
 
-from tests.servers import gunicorn_command, running_server
+from lib import db
+from tests.servers import ROOT, gunicorn_command, running_server
 
 pytestmark = pytest.mark.slow
 
+SEED_WORDS = sum(len(words) for words in db.load_seed()[0].values())
+SERVERS = [[sys.executable, "app.py"], gunicorn_command(workers=2)]
 
-@pytest.mark.parametrize(
-    "command", [[sys.executable, "app.py"], gunicorn_command(workers=2)], ids=["python-app.py", "gunicorn"]
-)
+
+@pytest.mark.parametrize("command", SERVERS, ids=["python-app.py", "gunicorn"])
 def test_first_start_creates_and_seeds_the_database(tmp_path, command):
     db_path = tmp_path / "first-start.db"
     assert not db_path.exists()
     with running_server(command, db_path) as (base_url, _):
-        assert requests.get(f"{base_url}/api/words").json()["total_words"] == 140
+        assert requests.get(f"{base_url}/api/words").json()["total_words"] == SEED_WORDS
         session = requests.post(f"{base_url}/study_sessions", json={"group_id": 1, "study_activity_id": 1}).json()
         review = requests.post(
             f"{base_url}/study_sessions/{session['id']}/review", json={"word_id": 1, "correct": False}
@@ -26,5 +30,19 @@ def test_first_start_creates_and_seeds_the_database(tmp_path, command):
     assert db_path.exists()
     # A second start keeps the data and does not seed again.
     with running_server(command, db_path) as (base_url, _):
-        assert requests.get(f"{base_url}/api/words").json()["total_words"] == 140
+        assert requests.get(f"{base_url}/api/words").json()["total_words"] == SEED_WORDS
         assert requests.get(f"{base_url}/api/study_sessions").json()["total"] == 1
+
+
+@pytest.mark.parametrize("command", SERVERS, ids=["python-app.py", "gunicorn"])
+def test_a_database_from_a_newer_version_stops_the_server(tmp_path, command):
+    db_path = tmp_path / "future.db"
+    conn = db.connect(str(db_path))
+    db.init_db(conn)
+    newer = db.latest_schema_version() + 1
+    conn.execute(f"PRAGMA user_version = {newer}")
+    conn.close()
+    env = {**os.environ, "LANG_PORTAL_DB": str(db_path), "PORT": "0"}
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"schema version {newer}, but this code knows versions up to {newer - 1}" in result.stderr
