@@ -48,6 +48,11 @@ def gunicorn_command(workers=4, extra=()):
     ]
 
 
+def production_command():
+    """The production server as the README's "Production" section starts it."""
+    return gunicorn_command()
+
+
 @contextmanager
 def running_server(command, db_path, port=None, env=None, log=None):
     """Run command (python app.py or gunicorn) on db_path and yield its base URL; the

@@ -1,0 +1,196 @@
+"""Faults over the wire, against the production server as the README starts it: chunked
+bodies, a long writer, a database deleted under the server, a full disk, a read-only disk."""
+
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from lib import db
+from tests.servers import ROOT, production_command, running_server
+
+pytestmark = pytest.mark.slow
+
+NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
+
+
+def chunked_post(base_url, path, body, chunk=65536):
+    """POST body with Transfer-Encoding: chunked (no Content-Length); returns (status, JSON)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=(body[i : i + chunk] for i in range(0, len(body), chunk)),
+            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        )
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_writes_nothing(tmp_path):
+    with running_server(production_command(), tmp_path / "chunked.db") as (base_url, _):
+        small = json.dumps(NEW_SESSION).encode()
+        status, body = chunked_post(base_url, "/api/study_sessions", small)
+        assert status == 200 and body["id"] == 1
+        path = f"/api/study_sessions/{body['id']}/review"
+        big = json.dumps({"rating": 5, "comments": "x" * 2000, "pad": "y" * (2 << 20)}).encode()
+        status, error = chunked_post(base_url, path, big)
+        assert status == 413 and "1 MiB" in error["error"]
+        just_over = json.dumps({"rating": 5, "comments": "z" * ((1 << 20) - 20)}).encode()
+        assert len(just_over) > 1 << 20
+        status, error = chunked_post(base_url, path, just_over)
+        assert status == 413
+        assert requests.get(f"{base_url}/api/study_sessions/1/reviews").json()["items"] == []
+
+
+def write_words_csv(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("kanji,romaji,english\n")
+        for i in range(rows):
+            f.write(f"語{i},go{i},word {i}\n")
+
+
+def test_a_write_behind_a_long_import_is_a_json_503_within_the_bound(tmp_path):
+    """While flask import-words holds the database, a write waits at most
+    LANG_PORTAL_WRITE_TIMEOUT (5 s by default) and is answered 503 with Retry-After; reads
+    go on; once the import is done, writes go through again."""
+    db_path, words = tmp_path / "long.db", tmp_path / "words.csv"
+    write_words_csv(words, 400_000)
+    with running_server(production_command(), db_path) as (base_url, _):
+        env = {**os.environ, "LANG_PORTAL_DB": str(db_path)}
+        importer = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "import-words", str(words), "--group", "Big"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            time.sleep(1.5)  # the import has started its transaction (it takes much longer than this)
+            assert importer.poll() is None
+            started = time.monotonic()
+            write = requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION, timeout=30)
+            waited = time.monotonic() - started
+            read_started = time.monotonic()
+            read = requests.get(f"{base_url}/api/words?per_page=5", timeout=30)
+            read_took = time.monotonic() - read_started
+            assert importer.poll() is None, "the import ended before the write was tried"
+        finally:
+            output = importer.communicate(timeout=600)[0].decode()
+        assert write.status_code == 503 and write.headers["Content-Type"] == "application/json"
+        assert "busy" in write.json()["error"] and int(write.headers["Retry-After"]) >= 1
+        assert 4.5 <= waited < 7, waited
+        assert read.status_code == 200 and read_took < 2, read_took
+        assert importer.returncode == 0, output
+        assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
+    FIGURES["long writer"] = f"a write queued behind import-words: 503 after {waited:.2f} s; a read meanwhile took {read_took * 1000:.0f} ms"
+
+
+FIGURES = {}
+
+
+def test_a_database_deleted_under_the_server_refuses_writes(tmp_path):
+    db_path = tmp_path / "deleted.db"
+    with running_server(production_command(), db_path) as (base_url, _):
+        assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        for _ in range(8):  # every worker gives the same answer
+            health = requests.get(f"{base_url}/api/health")
+            # A worker that had the file open knows it was deleted; one that never opened it
+            # finds it missing.
+            assert health.status_code == 503 and ("deleted" in health.text or "missing" in health.text)
+            assert str(tmp_path) not in health.text
+            write = requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION)
+            assert write.status_code == 503 and "Nothing was written" in write.json()["error"]
+
+
+def _mount(*args):
+    return subprocess.run(["mount", *args], capture_output=True, text=True).returncode == 0
+
+
+@contextmanager
+def small_disk(tmp_path, size="6m"):
+    """A tmpfs of the given size mounted on a new directory (needs root)."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    if os.geteuid() != 0 or not _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)):
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_full_disk_is_a_json_507_and_writing_resumes_when_space_returns(tmp_path):
+    with small_disk(tmp_path) as disk, running_server(production_command(), disk / "full.db") as (base_url, _):
+        session = requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).json()["id"]
+        filler = disk / "filler"
+        with open(filler, "wb") as f:  # fill the disk to the last byte
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        batch = {"reviews": [{"word_id": 1 + i % 50, "correct": True, "pad": None} for i in range(300)]}
+        for item in batch["reviews"]:
+            del item["pad"]
+        statuses = set()
+        for _ in range(40):
+            response = requests.post(f"{base_url}/api/study_sessions/{session}/review", json=batch)
+            statuses.add(response.status_code)
+            assert response.headers["Content-Type"] == "application/json"
+            if response.status_code == 507:
+                assert "full" in response.json()["error"]
+                break
+        assert 507 in statuses, statuses
+        filler.unlink()
+        after = requests.post(f"{base_url}/api/study_sessions/{session}/review", json=batch)
+        assert after.status_code == 200
+        conn = db.connect(str(disk / "full.db"))
+        stored = conn.execute("SELECT count(*) AS n FROM word_review_items").fetchone()["n"]
+        assert stored % 300 == 0  # every batch whole, or not at all
+        assert conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"] == "ok"
+        assert db.counter_mismatches(conn) == []
+        conn.close()
+
+
+def test_an_unwritable_database_is_503_until_it_is_writable_again():
+    """The file made read-only for the server's user while it runs (the server runs as
+    nobody when the test runs as root, since root writes through file permissions)."""
+    home = Path(tempfile.mkdtemp(prefix="lang-portal-ro-"))
+    db_path = home / "ro.db"
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("needs setpriv to run the server as another user")
+        os.chown(home, 65534, 65534)
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    try:
+        with running_server([*prefix, *production_command()], db_path) as (base_url, _):
+            assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
+            db_path.chmod(0o444)
+            health = requests.get(f"{base_url}/api/health")
+            assert health.status_code == 503 and "not writable" in health.json()["error"]
+            assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 503
+            assert requests.get(f"{base_url}/api/words").status_code == 200
+            db_path.chmod(0o644)
+            assert requests.get(f"{base_url}/api/health").status_code == 200
+            assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
+            assert requests.get(f"{base_url}/api/study_sessions").json()["total"] == 2
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
