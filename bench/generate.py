@@ -2,90 +2,17 @@
 
     python bench/generate.py DB --words 100000 --reviews 1000000
 
-The shape: groups of GROUP_SIZE words; sessions of REVIEWS_PER_SESSION reviews; a
-learner who practises every day of the last DAYS days, so the history grows with N while
-the streak (a year at most) does not. Rows go in through the schema's triggers, in bulk,
-so every counter cache is what the API itself would have made.
+The history's shape is described in harness/history.py.
 """
 
 import argparse
-import json
-import random
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib import db  # noqa: E402
-
-GROUP_SIZE = 500
-REVIEWS_PER_SESSION = 20
-MIN_SESSIONS = 100  # a full first page of sessions at every size, so pages compare like for like
-DAYS = 365
-CHUNK = 50_000
-
-
-def stamp(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def generate(path, words, reviews, seed=1):
-    """Create the database at path (which must not exist) and fill it; returns counts."""
-    rng = random.Random(seed)
-    conn = db.connect(str(path), synchronous="OFF")
-    db.migrate(conn)
-    groups = max(1, -(-words // GROUP_SIZE))
-    parts = json.dumps([{"kanji": "語", "romaji": ["go"]}], ensure_ascii=False)
-    with db.transaction(conn):
-        conn.executemany(
-            "INSERT INTO groups (id, name) VALUES (?, ?)", ((g, f"Group {g}") for g in range(1, groups + 1))
-        )
-        conn.executemany(
-            "INSERT INTO words (id, kanji, romaji, english, parts) VALUES (?, ?, ?, ?, ?)",
-            ((w, f"語{w}", f"go{w}", f"word {w}", parts) for w in range(1, words + 1)),
-        )
-        conn.executemany(
-            "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)",
-            ((w, (w - 1) // GROUP_SIZE + 1) for w in range(1, words + 1)),
-        )
-        conn.execute(
-            "INSERT INTO study_activities (id, name, url, preview_url, description) "
-            "VALUES (1, 'Typing Tutor', 'http://localhost:8080', NULL, 'bench')"
-        )
-    sessions = max(MIN_SESSIONS, reviews // REVIEWS_PER_SESSION)
-    now = datetime.now(UTC).replace(microsecond=0)
-    start = now - timedelta(days=DAYS - 1)
-    span = (now - start).total_seconds()
-
-    def session_time(s):  # sessions spread evenly over the days, oldest first
-        return start + timedelta(seconds=span * (s - 1) / max(1, sessions - 1))
-
-    with db.transaction(conn):
-        conn.executemany(
-            "INSERT INTO study_sessions (id, group_id, study_activity_id, created_at) VALUES (?, ?, 1, ?)",
-            ((s, rng.randint(1, groups), stamp(session_time(s))) for s in range(1, sessions + 1)),
-        )
-    done = 0
-    while done < reviews:
-        n = min(CHUNK, reviews - done)
-        rows = []
-        for i in range(done, done + n):
-            s = i * sessions // reviews + 1  # reviews spread evenly over the sessions, in order
-            group = (s * 7919) % groups + 1  # any word; the group does not matter for reviews
-            word = min(words, (group - 1) * GROUP_SIZE + rng.randint(1, GROUP_SIZE))
-            rows.append((s, word, int(rng.random() < 0.75), stamp(session_time(s) + timedelta(seconds=i % 20))))
-        with db.transaction(conn):
-            conn.executemany(
-                "INSERT INTO word_review_items (study_session_id, word_id, correct, created_at) VALUES (?, ?, ?, ?)",
-                rows,
-            )
-        done += n
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("ANALYZE")
-    conn.close()
-    return {"words": words, "groups": groups, "sessions": sessions, "reviews": reviews}
+from harness.history import generate  # noqa: E402
 
 
 def main():

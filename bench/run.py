@@ -24,12 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import generate  # noqa: E402
 
+from harness import history  # noqa: E402
+from harness.servers import free_port, gunicorn_command, wait_until_healthy  # noqa: E402
 from lib import db  # noqa: E402
-from tests.servers import free_port, gunicorn_command, wait_until_healthy  # noqa: E402
 
 WORKERS = 4  # as gunicorn.conf.py serves by default (WEB_CONCURRENCY)
 
@@ -209,8 +208,8 @@ def measure(args, workdir):
 
     base_size = (1000, 1000)
     base_db = Path(workdir) / "base.db"
-    generate.generate(base_db, *base_size)
-    sessions = max(generate.MIN_SESSIONS, base_size[1] // generate.REVIEWS_PER_SESSION)
+    history.generate(base_db, *base_size)
+    sessions = max(history.MIN_SESSIONS, base_size[1] // history.REVIEWS_PER_SESSION)
     review_lua = lua(workdir, "review", REVIEW_LUA, words=base_size[0], sessions=sessions)
 
     print("throughput ...", flush=True)
@@ -287,7 +286,7 @@ def measure(args, workdir):
             "dashboard_stats": ("/api/dashboard/stats", None),
             "study_sessions": ("/api/study_sessions", None),
             "group_words_by_correct_last_page": (
-                f"/api/groups/1/words?sort_by=correct_count&per_page=100&page={generate.GROUP_SIZE // 100}",
+                f"/api/groups/1/words?sort_by=correct_count&per_page=100&page={history.GROUP_SIZE // 100}",
                 None,
             ),
             "word_by_id": ("", WORD_LUA),
@@ -298,7 +297,7 @@ def measure(args, workdir):
     for n_words, n_reviews in sizes:
         print(f"scale: {n_words} words, {n_reviews} reviews ...", flush=True)
         path = Path(workdir) / f"scale-{n_words}-{n_reviews}.db"
-        generate.generate(path, n_words, n_reviews)
+        history.generate(path, n_words, n_reviews)
         row = {"words": n_words, "reviews": n_reviews}
         with Server(path) as server:
             wrk(f"{server.url}/api/health", 1)

@@ -6,7 +6,8 @@ import sqlite3
 from flask import jsonify, request
 from werkzeug.exceptions import BadRequest, Conflict, HTTPException, InternalServerError, ServiceUnavailable
 
-from lib.db import DatabaseUnavailable, WriteTimeout
+from lib.db import DatabaseUnavailable
+from lib.writers import WriteTimeout
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,8 @@ class ValidationError(BadRequest):
         self.details = details
 
 
-class ReviewExists(Conflict):
-    """A second feedback review from the same reviewer; the body names the first."""
+class FeedbackExists(Conflict):
+    """A second feedback from the same reviewer on a session; the body names the first."""
 
     def __init__(self, session_id, review_id):
         super().__init__(

@@ -10,7 +10,7 @@ SELECT
     ifnull(wr.correct_count, 0) AS correct_count,
     ifnull(wr.wrong_count, 0) AS wrong_count
 FROM words AS w
-LEFT JOIN word_reviews AS wr ON wr.word_id = w.id
+LEFT JOIN word_stats AS wr ON wr.word_id = w.id
 """
 
 WORD_SORT_KEYS = {

@@ -4,8 +4,9 @@ import sqlite3
 
 from flask import Blueprint, current_app
 
-from lib import db
+from lib import checks, db, schema, seed
 from lib.errors import Unavailable
+from lib.idempotency import idempotent_transaction
 from lib.validation import fields, json_body
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
@@ -23,14 +24,10 @@ def health():
         conn = db.get_db()
     except sqlite3.Error:  # it cannot even be opened: say why, from the file
         conn = None
-    problem = conn.problem() if conn else db.file_problem(current_app.config["DATABASE"])
+    problem = conn.problem() if conn else checks.file_problem(current_app.config["DATABASE"])
     if problem or conn is None:
         raise Unavailable(problem or "The database cannot be opened; see the server's log.", retry_after=30)
-    return {
-        "status": "ok",
-        "schema_version": db.schema_version(conn),
-        "synchronous": current_app.config["SQLITE_SYNCHRONOUS"].upper(),
-    }
+    return {"status": "ok", "schema_version": schema.version(conn), "synchronous": current_app.config["SYNCHRONOUS"]}
 
 
 @bp.post("/reset_history")
@@ -38,12 +35,14 @@ def health():
 def reset_history():
     """Clear the study history; takes no body (the frontend sends a JSON content type with none)."""
     fields(json_body(required=False), {})
-    db.reset_history(db.get_db())
-    return {"success": True, "message": "Study history cleared; words, groups and activities kept."}
+    with idempotent_transaction() as write:
+        seed.clear_history(write.conn)
+        return write.answer({"success": True, "message": "Study history cleared; words, groups and activities kept."})
 
 
 @bp.post("/full_reset")
 def full_reset():
     fields(json_body(required=False), {})
-    db.full_reset(db.get_db(), current_app.config["SEED_DIR"])
-    return {"success": True, "message": "Every table emptied and the seed data loaded again."}
+    with idempotent_transaction() as write:
+        seed.reset_to_seed(write.conn, current_app.config["SEED_DIR"])
+        return write.answer({"success": True, "message": "Every table emptied and the seed data loaded again."})

@@ -19,7 +19,7 @@ def list_words():
     page_ids = f"""
         SELECT w.id
         FROM words AS w
-        LEFT JOIN word_reviews AS wr ON wr.word_id = w.id
+        LEFT JOIN word_stats AS wr ON wr.word_id = w.id
         {order}
         LIMIT ? OFFSET ?
     """

@@ -1,36 +1,42 @@
-import hashlib
-from pathlib import Path
+"""Fixtures, each named for the state it gives."""
 
-import flask
+import shutil
+
 import pytest
 
-from app import create_app
-from lib import db
-from tests.contract import ContractClient
-
-# Every test client checks every response against openapi.yaml.
-flask.Flask.test_client_class = ContractClient
+from lib import db, seed
+from tests.helpers import TEST_SEED_DIR, make_app
 
 
-# The fast tests stand on a small seed of their own: "Adjectives" (words 1-12) and
-# "Verbs" (words 13-27), and the one study activity. The real seed has its own tests.
-TEST_SEED_DIR = Path(__file__).resolve().parent / "seed"
-SEED_WORDS = 27
+def pytest_ignore_collect(collection_path, config):
+    """The default run (-m "not slow") does not even import tests/slow, so the tools only
+    the slow tests need (schemathesis) are not loaded for the fast ones."""
+    return collection_path.name == "slow" and config.getoption("markexpr").strip() == "not slow"
 
 
 @pytest.fixture
 def db_path(tmp_path):
+    """Where the test's database file goes (nothing is there yet)."""
     return str(tmp_path / "lang-portal.db")
 
 
-@pytest.fixture
-def app(db_path):
-    """An app on a fresh database file, schema applied and the tests' seed loaded."""
-    app = create_app({"TESTING": True, "DATABASE": db_path, "SEED_DIR": str(TEST_SEED_DIR)})
-    conn = db.connect_app_db(app, create=True)
-    db.init_db(conn, app.config["SEED_DIR"])
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory):
+    """A database file with the schema applied and the tests' seed loaded, made once;
+    each test gets a copy of it (migrating and seeding anew costs more than most tests)."""
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    conn = db.connect(str(path))
+    seed.init_db(conn, TEST_SEED_DIR)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return app
+    return path
+
+
+@pytest.fixture
+def app(db_path, seeded_file):
+    """An app on a fresh database file: schema applied, the tests' seed loaded."""
+    shutil.copyfile(seeded_file, db_path)
+    return make_app(db_path)
 
 
 @pytest.fixture
@@ -57,26 +63,3 @@ def session_id(client):
     response = client.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1})
     assert response.status_code == 200
     return response.get_json()["id"]
-
-
-def count(conn, table):
-    return conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
-
-
-def snapshot(conn, id_sequences=True):
-    """A digest of everything the database holds: schema and every row (without the
-    AUTOINCREMENT high-water marks in sqlite_sequence when id_sequences is false)."""
-    factory, conn.row_factory = conn.row_factory, None  # iterdump wants plain tuples
-    try:
-        lines = (line for line in conn.iterdump() if id_sequences or '"sqlite_sequence"' not in line)
-        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-    finally:
-        conn.row_factory = factory
-
-
-def error_of(response):
-    """The error sentence of a JSON error response (and check the shape)."""
-    assert response.is_json, response.get_data(as_text=True)
-    body = response.get_json()
-    assert isinstance(body["error"], str) and body["error"]
-    return body["error"]

@@ -122,7 +122,7 @@ def database_matches_ledger(conn, ledger, exact):
         r["id"]: (r["study_session_id"], r["word_id"], bool(r["correct"]))
         for r in conn.execute("SELECT id, study_session_id, word_id, correct FROM word_review_items")
     }
-    feedback = {r["id"] for r in conn.execute("SELECT id FROM study_session_reviews")}
+    feedback = {r["id"] for r in conn.execute("SELECT id FROM session_feedback")}
     for name, acknowledged, held in (
         ("sessions", ledger.sessions, sessions),
         ("reviews", set(ledger.reviews), set(reviews)),

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from lib import db
-from tests.conftest import SEED_WORDS, count, snapshot
+from lib import checks, schema, seed
+from tests.helpers import SEED_WORDS, count, snapshot
 
 
 def test_health_reports_schema_and_no_path(client, db_path):
     response = client.get("/api/health")
-    assert response.get_json() == {"status": "ok", "schema_version": db.latest_schema_version(), "synchronous": "FULL"}
+    assert response.get_json() == {"status": "ok", "schema_version": schema.latest_version(), "synchronous": "FULL"}
     assert "lang-portal.db" not in response.get_data(as_text=True)
 
 
@@ -26,10 +26,10 @@ def test_reset_history_keeps_vocabulary(client, conn, session_id, path):
     response = client.post(path, headers={"Content-Type": "application/json"})
     assert response.status_code == 200
     assert response.get_json()["success"] is True
-    for table in ("study_sessions", "word_review_items", "study_session_reviews", "word_reviews", "review_days"):
+    for table in ("study_sessions", "word_review_items", "session_feedback", "word_stats", "review_days"):
         assert count(conn, table) == 0, table
     assert (count(conn, "words"), count(conn, "groups"), count(conn, "study_activities")) == (SEED_WORDS, 2, 1)
-    assert db.counter_mismatches(conn) == []
+    assert checks.counter_mismatches(conn) == []
     assert client.get("/api/dashboard/stats").get_json()["total_sessions"] == 0
 
 
@@ -42,7 +42,7 @@ def test_full_reset_restores_the_seed(client, conn):
     assert response.status_code == 200
     assert count(conn, "groups") == 2 and count(conn, "study_sessions") == 0
     assert count(conn, "words") == SEED_WORDS
-    assert db.counter_mismatches(conn) == []
+    assert checks.counter_mismatches(conn) == []
     assert snapshot(conn, id_sequences=False) == fresh
 
 
@@ -50,7 +50,7 @@ def test_init_db_is_idempotent(runner, conn):
     before = snapshot(conn)
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
-    assert f"schema version {db.latest_schema_version()}" in result.output
+    assert f"schema version {schema.latest_version()}" in result.output
     assert snapshot(conn) == before
 
 
@@ -67,7 +67,7 @@ def test_init_db_creates_and_seeds_a_new_file(tmp_path):
     path = tmp_path / "new.db"
     result = create_app({"DATABASE": str(path)}).test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
-    real_seed_words = sum(len(words) for words in db.load_seed()[0].values())
+    real_seed_words = sum(len(words) for words in seed.load_seed()[0].values())
     assert f"{real_seed_words} words" in result.output
 
 
@@ -81,10 +81,10 @@ def test_reset_history_command(runner, client, conn, session_id):
 def test_check_db_command_finds_a_counter_out_of_step(runner, conn, client, session_id):
     add_history(client, session_id)
     assert runner.invoke(args=["check-db"]).exit_code == 0
-    conn.execute("UPDATE word_reviews SET correct_count = 99")
+    conn.execute("UPDATE word_stats SET correct_count = 99")
     result = runner.invoke(args=["check-db"])
     assert result.exit_code == 1
-    assert "word_reviews" in result.output
+    assert "word_stats" in result.output
 
 
 def test_import_words_from_json(runner, conn, tmp_path):
@@ -136,7 +136,7 @@ def test_import_with_a_bad_row_names_it_and_writes_nothing(runner, conn, tmp_pat
 def test_ids_are_never_handed_out_twice_after_a_reset(client, conn, session_id, reset):
     add_history(client, session_id)
     old_review = conn.execute("SELECT max(id) AS id FROM word_review_items").fetchone()["id"]
-    old_feedback = conn.execute("SELECT max(id) AS id FROM study_session_reviews").fetchone()["id"]
+    old_feedback = conn.execute("SELECT max(id) AS id FROM session_feedback").fetchone()["id"]
     assert client.post(reset, headers={"Content-Type": "application/json"}).status_code == 200
 
     # A tutor tab left open across the reset posts to its old session: refused, not

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app import create_app
+from tests.helpers import make_app
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_error_responses_carry_cors_headers(client, method, path):
 
 
 def test_origins_are_configurable_and_activity_origins_always_allowed(db_path):
-    app = create_app({"DATABASE": db_path, "CORS_ORIGINS": "https://portal.example.org"})
+    app = make_app(db_path, CORS_ORIGINS=("https://portal.example.org",))
     client = app.test_client()
     allowed = client.get("/api/health", headers={"Origin": "https://portal.example.org"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://portal.example.org"

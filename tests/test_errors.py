@@ -1,7 +1,6 @@
 import pytest
 
-from app import create_app
-from tests.conftest import error_of
+from tests.helpers import error_of, make_app
 
 
 def test_unknown_path_is_json_404(client):
@@ -63,7 +62,7 @@ def test_body_over_one_mebibyte_is_json_413(client):
 
 
 def test_unexpected_error_is_json_500_that_leaks_nothing(db_path, caplog):
-    app = create_app({"DATABASE": db_path})
+    app = make_app(db_path)
 
     @app.get("/api/boom")
     def boom():

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from app import create_app, prepare_database
-from lib import db
-from tests.conftest import TEST_SEED_DIR, count, error_of
+from app import prepare_database
+from lib import db, schema, seed
+from tests.helpers import TEST_SEED_DIR, count, error_of, make_app
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
 
@@ -32,7 +32,7 @@ def test_a_database_deleted_under_the_server_is_503_and_writes_are_refused(clien
 def test_a_database_replaced_under_the_server_is_503(client, db_path, tmp_path):
     other = tmp_path / "other.db"
     conn = db.connect(str(other))
-    db.init_db(conn, TEST_SEED_DIR)
+    seed.init_db(conn, TEST_SEED_DIR)
     conn.close()
     client.get("/api/health")  # the server has its connection open
     os.replace(other, db_path)
@@ -66,7 +66,7 @@ def test_an_unwritable_database_is_503(client, db_path):
 @pytest.fixture
 def impatient_app(app):
     """The app with writes bounded to 0.3 s."""
-    return create_app({**app.config, "WRITE_TIMEOUT": 0.3})
+    return make_app(app.config["DATABASE"], WRITE_TIMEOUT=0.3)
 
 
 def test_a_write_queued_behind_a_long_writer_is_503_with_retry_after(impatient_app, conn):
@@ -118,7 +118,7 @@ def test_the_writer_queue_is_free_again_after_a_timeout(impatient_app, conn):
 
 @pytest.fixture
 def future_db(db_path, conn):
-    newer = db.latest_schema_version() + 1
+    newer = schema.latest_version() + 1
     conn.execute(f"PRAGMA user_version = {newer}")
     return newer
 

@@ -2,21 +2,18 @@
 
 import pytest
 
-from app import create_app
-from lib import db
-from tests.conftest import count, error_of, snapshot
+from lib import checks
+from tests.helpers import count, error_of, make_app, snapshot
 
 
 @pytest.fixture
 def limited_client(app):
     """A client of an app with tight rate limits switched on."""
-    limited = create_app(
-        {
-            "DATABASE": app.config["DATABASE"],
-            "RATELIMIT_ENABLED": True,
-            "FEEDBACK_RATE_LIMIT": "2 per minute",
-            "REVIEW_RATE_LIMIT": "5 per minute",
-        }
+    limited = make_app(
+        app.config["DATABASE"],
+        RATELIMIT_ENABLED=True,
+        FEEDBACK_RATE_LIMIT="2 per minute",
+        REVIEW_RATE_LIMIT="5 per minute",
     )
     return limited.test_client()
 
@@ -30,7 +27,7 @@ def test_feedback_is_rate_limited_with_json_429_and_retry_after(limited_client, 
     assert response.status_code == 429
     assert "Too many requests" in error_of(response)
     assert int(response.headers["Retry-After"]) > 0
-    assert count(conn, "study_session_reviews") == 2
+    assert count(conn, "session_feedback") == 2
     # Word reviews have their own, separate budget.
     assert limited_client.post(path, json={"word_id": 1, "correct": True}).status_code == 200
 
@@ -50,7 +47,7 @@ def test_rate_limits_are_off_in_tests_by_default(client, session_id):
 
 @pytest.fixture
 def token_client(app):
-    return create_app({"DATABASE": app.config["DATABASE"], "API_TOKEN": "s3cret"}).test_client()
+    return make_app(app.config["DATABASE"], API_TOKEN="s3cret").test_client()
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "s3cret", "Basic s3cret", "Bearer "])
@@ -103,7 +100,7 @@ def test_retry_with_same_key_returns_first_answer_and_writes_nothing(client, con
     assert again.headers["Idempotent-Replayed"] == "true"
     assert snapshot(conn) == after_first
     assert count(conn, "word_review_items") == 1
-    assert db.counter_mismatches(conn) == []
+    assert checks.counter_mismatches(conn) == []
 
 
 def test_same_key_with_another_body_is_422(client, conn, session_id):
@@ -158,7 +155,7 @@ def test_only_stored_feedback_counts_against_the_limit(limited_client, conn):
     assert limited_client.post(path, json={"rating": 5, "reviewer_id": 1}).status_code == 409
     assert limited_client.post(path, json={"rating": 5, "reviewer_id": 2}).status_code == 200
     assert limited_client.post(path, json={"rating": 5, "reviewer_id": 3}).status_code == 429
-    assert count(conn, "study_session_reviews") == 2
+    assert count(conn, "session_feedback") == 2
 
 
 def test_only_stored_answers_count_against_the_review_limit(limited_client, conn):
@@ -174,7 +171,7 @@ def test_only_stored_answers_count_against_the_review_limit(limited_client, conn
 def test_the_default_limits_let_a_class_of_forty_behind_one_address_study(app, conn):
     """40 learners share one address: each starts a session, answers a word list as fast as
     a fast typist does (60 answers in the minute) and leaves feedback, all within a minute."""
-    classroom = create_app({"DATABASE": app.config["DATABASE"], "RATELIMIT_ENABLED": True}).test_client()
+    classroom = make_app(app.config["DATABASE"], RATELIMIT_ENABLED=True).test_client()
     sessions = [
         classroom.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()["id"]
         for _ in range(40)
@@ -186,5 +183,5 @@ def test_the_default_limits_let_a_class_of_forty_behind_one_address_study(app, c
             statuses.add(classroom.post(path, json={"word_id": 1 + i % 12, "correct": True}).status_code)
         statuses.add(classroom.post(path, json={"rating": 5, "comments": "楽しかった"}).status_code)
     assert statuses == {200}
-    assert count(conn, "study_session_reviews") == 40
+    assert count(conn, "session_feedback") == 40
     assert count(conn, "word_review_items") == 2400

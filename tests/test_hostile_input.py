@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 S = "/api/study_sessions/1/review"  # session 1 exists (fixture below)
 NEW = "/api/study_sessions"

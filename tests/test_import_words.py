@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from lib import importer
-from tests.conftest import SEED_WORDS, count, snapshot
+from lib import word_files
+from tests.helpers import SEED_WORDS, count, snapshot
 
 
 def run_import(runner, path, group="Imported"):
@@ -118,7 +118,7 @@ def test_a_bad_file_names_its_line_and_writes_nothing(runner, conn, tmp_path, na
 
 
 def test_a_json_file_is_read_in_pieces_across_buffer_boundaries(runner, conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "READ_SIZE", 37)  # a word spans several reads
+    monkeypatch.setattr(word_files, "READ_SIZE", 37)  # a word spans several reads
     words = [{"kanji": f"語{i}", "romaji": f"go{i}", "english": f"word {i}\nline two", "parts": []} for i in range(300)]
     path = tmp_path / "many.json"
     path.write_text(json.dumps({"group": "Many", "words": words}, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -129,7 +129,7 @@ def test_a_json_file_is_read_in_pieces_across_buffer_boundaries(runner, conn, tm
 
 
 def test_a_bad_word_late_in_a_big_file_leaves_nothing(runner, conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "READ_SIZE", 100)
+    monkeypatch.setattr(word_files, "READ_SIZE", 100)
     rows = "".join(f"語{i},go{i},word {i}\n" for i in range(2000))
     path = tmp_path / "late.csv"
     path.write_text(f"kanji,romaji,english\n{rows}壊,,broken\n", encoding="utf-8")

@@ -2,16 +2,12 @@
 endpoints run is put through EXPLAIN QUERY PLAN on a database with some history."""
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-from app import create_app
+from harness.history import generate
 from lib import db
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import generate  # noqa: E402
+from tests.helpers import make_app
 
 BIG_TABLES = {"words", "w", "word_review_items", "r"}  # tables and the aliases the SQL gives them
 
@@ -46,8 +42,8 @@ HOT_REQUESTS = [
 @pytest.fixture(scope="module")
 def history_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("plans") / "history.db"
-    generate.generate(path, words=3000, reviews=20_000)
-    return create_app({"TESTING": True, "DATABASE": str(path)})
+    generate(path, words=3000, reviews=20_000)
+    return make_app(path)
 
 
 def full_scans(conn, sql):

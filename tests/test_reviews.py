@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from lib import db
-from tests.conftest import count, error_of, snapshot
+from lib import checks
+from tests.helpers import count, error_of, snapshot
 
 BIG = 2**63
 
@@ -40,7 +40,7 @@ def test_word_review_updates_totals_in_step(client, conn, session_id):
         review(client, session_id, {"word_id": 7, "correct": correct})
     word = client.get("/api/words/7").get_json()["word"]
     assert (word["correct_count"], word["wrong_count"]) == (2, 1)
-    assert db.counter_mismatches(conn) == []
+    assert checks.counter_mismatches(conn) == []
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_batch_stores_every_review_in_order(client, conn, session_id):
     assert result["study_session_id"] == session_id
     assert [(i["word_id"], i["correct"]) for i in result["items"]] == [(1, True), (2, False), (1, False)]
     assert count(conn, "word_review_items") == 3
-    assert db.counter_mismatches(conn) == []
+    assert checks.counter_mismatches(conn) == []
 
 
 def test_batch_with_one_unknown_word_writes_nothing(client, conn, session_id):
@@ -150,7 +150,7 @@ def test_batch_of_500_is_accepted(client, conn, session_id):
     )
     assert response.status_code == 200
     assert count(conn, "word_review_items") == 500
-    assert db.counter_mismatches(conn) == []
+    assert checks.counter_mismatches(conn) == []
 
 
 # --- form 3: session feedback -------------------------------------------------------
@@ -173,7 +173,7 @@ def test_feedback_returns_raw_row_and_a_second_is_409(client, conn, session_id):
     assert again.status_code == 409
     assert again.get_json()["existing_review_id"] == body["id"]
     assert f"review {body['id']}" in error_of(again)
-    assert count(conn, "study_session_reviews") == 1
+    assert count(conn, "session_feedback") == 1
 
 
 def test_feedback_is_one_per_reviewer(client, conn, session_id):
@@ -188,7 +188,7 @@ def test_feedback_is_one_per_reviewer(client, conn, session_id):
 
 def test_put_updates_the_feedback_and_its_updated_at(client, conn, session_id):
     created = review(client, session_id, {"rating": 2, "comments": "hard", "reviewer_id": 9}).get_json()
-    conn.execute("UPDATE study_session_reviews SET updated_at = '2000-01-01T00:00:00Z'")
+    conn.execute("UPDATE session_feedback SET updated_at = '2000-01-01T00:00:00Z'")
     response = review(client, session_id, {"rating": 4, "comments": "better", "reviewer_id": 9}, method="put")
     assert response.status_code == 200
     body = response.get_json()
@@ -199,14 +199,14 @@ def test_put_updates_the_feedback_and_its_updated_at(client, conn, session_id):
         created["created_at"],
     )
     assert body["updated_at"] != "2000-01-01T00:00:00Z"
-    assert count(conn, "study_session_reviews") == 1
+    assert count(conn, "session_feedback") == 1
 
 
 def test_put_without_a_review_is_404(client, conn, session_id):
     response = review(client, session_id, {"rating": 4}, method="put")
     assert response.status_code == 404
     assert "POST" in error_of(response)
-    assert count(conn, "study_session_reviews") == 0
+    assert count(conn, "session_feedback") == 0
 
 
 @pytest.mark.parametrize("body", [{"word_id": 1, "correct": True}, {"reviews": [{"word_id": 1, "correct": True}]}])

@@ -1,11 +1,12 @@
 """Schema files, pragmas, and upgrading a database made by an older version."""
 
+import re
 import sqlite3
 
 import pytest
 
-from app import create_app
-from lib import db
+from lib import checks, db, schema, seed
+from tests.helpers import make_app
 
 
 def test_every_connection_has_the_pragmas(conn):
@@ -16,7 +17,7 @@ def test_every_connection_has_the_pragmas(conn):
 
 
 def test_synchronous_is_configurable(db_path):
-    app = create_app({"DATABASE": db_path, "SQLITE_SYNCHRONOUS": "normal"})
+    app = make_app(db_path, SYNCHRONOUS="normal")
     conn = db.connect_app_db(app, create=True)
     assert conn.execute("PRAGMA synchronous").fetchone()["synchronous"] == 1
     conn.close()
@@ -35,19 +36,19 @@ def test_foreign_keys_are_enforced(conn):
 
 
 def test_schema_is_at_the_latest_version(conn):
-    assert db.schema_version(conn) == db.latest_schema_version() >= 2
+    assert schema.version(conn) == schema.latest_version() >= 2
 
 
 def test_migrate_applies_nothing_twice(conn):
-    assert db.migrate(conn) == []
+    assert schema.migrate(conn) == []
 
 
 def test_older_database_upgrades_in_place_with_its_data(db_path):
     """A database made at schema version 1 (before counter caches) keeps its rows and
     gets counters that match them."""
     conn = db.connect(db_path)
-    assert db.migrate(conn, target=1) == [1]
-    db.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
+    assert schema.migrate(conn, target=1) == [1]
+    seed.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
     conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
     conn.execute(
         "INSERT INTO study_sessions (group_id, study_activity_id, created_at) VALUES (1, 1, '2026-01-02T03:04:05Z')"
@@ -60,13 +61,13 @@ def test_older_database_upgrades_in_place_with_its_data(db_path):
         )
     conn.close()
 
-    app = create_app({"DATABASE": db_path})
+    app = make_app(db_path)
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
-    assert f"schema version {db.latest_schema_version()} (was 1)" in result.output
+    assert f"schema version {schema.latest_version()} (was 1)" in result.output
 
     conn = db.connect(db_path)
-    assert db.counter_mismatches(conn) == []
+    assert checks.counter_mismatches(conn) == []
     conn.close()
     client = app.test_client()
     assert client.get("/api/groups/1").get_json() == {"id": 1, "group_name": "Old Group", "word_count": 1}
@@ -83,22 +84,23 @@ def test_older_database_upgrades_in_place_with_its_data(db_path):
 def test_a_failing_schema_file_leaves_the_database_as_it_was(db_path, monkeypatch, tmp_path):
     (tmp_path / "001_ok.sql").write_text("CREATE TABLE a (x);")
     (tmp_path / "002_broken.sql").write_text("CREATE TABLE b (x); CREATE TABLE a (x);")
-    monkeypatch.setattr(db, "SCHEMA_DIR", tmp_path)
+    monkeypatch.setattr(schema, "SCHEMA_DIR", tmp_path)
     conn = db.connect(db_path)
     with pytest.raises(sqlite3.OperationalError):
-        db.migrate(conn)
-    assert db.schema_version(conn) == 1
+        schema.migrate(conn)
+    assert schema.version(conn) == 1
     tables = {r["name"] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"a"}
     conn.close()
 
 
 def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(db_path):
-    """Migration 005 rebuilds the history tables with AUTOINCREMENT: a version-4 database
-    keeps its ids, rows and counters, and ids go on from the largest after a reset."""
+    """Migration 005 rebuilds the history tables with AUTOINCREMENT and 006 renames two of
+    them: a version-4 database keeps its ids, rows and counters, and ids go on from the
+    largest after a reset."""
     conn = db.connect(db_path)
-    db.migrate(conn, target=4)
-    db.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
+    schema.migrate(conn, target=4)
+    seed.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
     conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
     for session_id in (3, 7):
         conn.execute(
@@ -114,19 +116,20 @@ def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(db_path):
         "INSERT INTO study_session_reviews (id, study_session_id, rating, created_at, updated_at) "
         "VALUES (5, 3, 4, '2026-01-02T03:06:00Z', '2026-01-02T03:06:00Z')"
     )
-    before = {
-        table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-        for table in ("study_sessions", "word_review_items", "study_session_reviews")
-    }
-    assert db.migrate(conn, target=5) == [5]
+    renamed = {"study_sessions": "study_sessions", "word_review_items": "word_review_items"}
+    renamed["study_session_reviews"] = "session_feedback"
+    before = {table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() for table in renamed}
+    assert schema.migrate(conn) == list(range(5, schema.latest_version() + 1))
     for table, rows in before.items():
-        assert conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == rows
-    assert db.counter_mismatches(conn) == []
+        columns = ", ".join(rows[0])
+        assert conn.execute(f"SELECT {columns} FROM {renamed[table]} ORDER BY id").fetchall() == rows
+    assert checks.counter_mismatches(conn) == []
     assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
     sequences = {r["name"]: r["seq"] for r in conn.execute("SELECT name, seq FROM sqlite_sequence")}
-    assert sequences == {"study_sessions": 7, "word_review_items": 41, "study_session_reviews": 5}
+    assert sequences == {"study_sessions": 7, "word_review_items": 41, "session_feedback": 5}
 
-    db.reset_history(conn)
+    with db.transaction(conn):
+        seed.clear_history(conn)
     row = conn.execute(
         "INSERT INTO study_sessions (group_id, study_activity_id, created_at) "
         "VALUES (1, 1, '2026-01-03T00:00:00Z') RETURNING id"
@@ -140,11 +143,29 @@ def test_a_schema_file_that_breaks_a_foreign_key_is_rolled_back(db_path, monkeyp
         "CREATE TABLE parent (id INTEGER PRIMARY KEY);CREATE TABLE child (parent_id INTEGER REFERENCES parent (id));"
     )
     (tmp_path / "002_orphan.sql").write_text("INSERT INTO child VALUES (99);")
-    monkeypatch.setattr(db, "SCHEMA_DIR", tmp_path)
+    monkeypatch.setattr(schema, "SCHEMA_DIR", tmp_path)
     conn = db.connect(db_path)
     with pytest.raises(sqlite3.IntegrityError, match="002_orphan.sql leaves a row of child"):
-        db.migrate(conn)
-    assert db.schema_version(conn) == 1
+        schema.migrate(conn)
+    assert schema.version(conn) == 1
     assert conn.execute("SELECT count(*) AS n FROM child").fetchone()["n"] == 0
     assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
     conn.close()
+
+
+def _schema_of(conn):
+    """{(type, name): its SQL}, normalised: no comments, white space, quotes or case."""
+    objects = {}
+    for row in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"):
+        sql = re.sub(r"--[^\n]*", "", row["sql"])
+        objects[(row["type"], row["name"])] = re.sub(r"\s+", "", sql).replace('"', "").lower()
+    return objects
+
+
+def test_schema_sql_is_what_the_migrations_make(tmp_path):
+    """sql/schema.sql, the schema in one readable file, says what the numbered files make."""
+    migrated = db.connect(str(tmp_path / "migrated.db"))
+    schema.migrate(migrated)
+    written = db.connect(str(tmp_path / "written.db"))
+    written.executescript((schema.SCHEMA_DIR.parent / "schema.sql").read_text(encoding="utf-8"))
+    assert _schema_of(written) == _schema_of(migrated)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import db
+from lib import seed
 
 AUDIO = json.loads((Path(__file__).resolve().parent / "data" / "typing-tutor-audio.json").read_text(encoding="utf-8"))
-GROUPS, ACTIVITIES = db.load_seed()
+GROUPS, ACTIVITIES = seed.load_seed()
 WORDS = [(group, word) for group, words in GROUPS.items() for word in words]
 IDS = [f"{group}: {word['kanji']} {word['romaji']}" for group, word in WORDS]
 

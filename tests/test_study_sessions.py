@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import count, error_of, snapshot
+from tests.helpers import count, error_of, snapshot
 
 BIG = 2**63
 

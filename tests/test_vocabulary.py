@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import SEED_WORDS, error_of
+from tests.helpers import SEED_WORDS, error_of
 
 WORD_KEYS = {"id", "kanji", "japanese", "romaji", "english", "parts", "correct_count", "wrong_count"}
 

@@ -1,9 +1,7 @@
-def pytest_terminal_summary(terminalreporter):
-    """Print the figures the slow tests measured (fuzzed requests, load, crashes, browser)."""
-    from tests.slow import test_fuzz, test_load
+from tests.slow.figures import FIGURES
 
-    if test_fuzz.GENERATED["requests"]:
-        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(test_fuzz.GENERATED["by_status"].items()))
-        terminalreporter.write_line(f"schemathesis: {test_fuzz.GENERATED['requests']} requests ({statuses})")
-    for line in test_load.FIGURES.values():
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the figures the slow tests measured (fuzzed requests, load, crashes, faults)."""
+    for line in FIGURES.values():
         terminalreporter.write_line(line)

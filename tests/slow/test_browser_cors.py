@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.servers import free_port, running_server
+from harness.servers import free_port, running_server
 
 pytestmark = pytest.mark.slow
 

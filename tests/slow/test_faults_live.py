@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from lib import db
-from tests.servers import ROOT, production_command, running_server
+from harness.servers import ROOT, production_command, running_server
+from lib import checks, db
+from tests.slow.figures import FIGURES
 
 pytestmark = pytest.mark.slow
 
@@ -96,10 +97,9 @@ def test_a_write_behind_a_long_import_is_a_json_503_within_the_bound(tmp_path):
         assert read.status_code == 200 and read_took < 2, read_took
         assert importer.returncode == 0, output
         assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
-    FIGURES["long writer"] = f"a write queued behind import-words: 503 after {waited:.2f} s; a read meanwhile took {read_took * 1000:.0f} ms"
-
-
-FIGURES = {}
+    FIGURES["long writer"] = (
+        f"a write queued behind import-words: 503 after {waited:.2f} s; a read meanwhile took {read_took * 1000:.0f} ms"
+    )
 
 
 def test_a_database_deleted_under_the_server_refuses_writes(tmp_path):
@@ -165,7 +165,7 @@ def test_a_full_disk_is_a_json_507_and_writing_resumes_when_space_returns(tmp_pa
         stored = conn.execute("SELECT count(*) AS n FROM word_review_items").fetchone()["n"]
         assert stored % 300 == 0  # every batch whole, or not at all
         assert conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"] == "ok"
-        assert db.counter_mismatches(conn) == []
+        assert checks.counter_mismatches(conn) == []
         conn.close()
 
 

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
 
 from app import create_app
-from lib import db
+from lib import db, seed
+from tests.slow.figures import FIGURES
 
 pytestmark = pytest.mark.slow
 
@@ -19,9 +22,10 @@ MAX_EXAMPLES = 60
 GENERATED = {"requests": 0, "by_status": {}}
 
 
-# The app is made at import so that the schema can be loaded from it (schemathesis's lazy
-# fixture loader relies on a pytest internal that pytest 9.2 removed); its database file
-# is created by the fixture below, before the first request.
+# The app is made at import so that the schema's operations can be listed for
+# parametrize; its database file is created by the fixture below, before the first
+# request. Schemathesis's own pytest plugin is off (pyproject.toml), so that only these
+# slow tests load it.
 FUZZ_DIR = Path(tempfile.mkdtemp(prefix="lang-portal-fuzz-"))
 fuzz_app = create_app({"TESTING": True, "DATABASE": str(FUZZ_DIR / "fuzz.db")})
 
@@ -33,7 +37,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app).exclude(o
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_database():
     conn = db.connect_app_db(fuzz_app, create=True)
-    db.init_db(conn, fuzz_app.config["SEED_DIR"])
+    seed.init_db(conn, fuzz_app.config["SEED_DIR"])
     conn.close()
     yield
     shutil.rmtree(FUZZ_DIR)
@@ -51,16 +55,29 @@ def integral_floats_as_ints(value):
     return value
 
 
-@schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_within_its_contract(case):
-    if "Idempotency-Key" in (case.headers or {}):
-        # A fresh key per request: reusing one for another body is a 422 by design (tested
-        # in tests/test_guards.py), which the fuzzer would take for a rejected valid request.
-        case.headers["Idempotency-Key"] = uuid.uuid4().hex
-    case.body = integral_floats_as_ints(case.body)
-    response = case.call()
-    GENERATED["requests"] += 1
-    GENERATED["by_status"][response.status_code] = GENERATED["by_status"].get(response.status_code, 0) + 1
-    assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}"
-    case.validate_response(response)
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_every_operation_answers_within_its_contract(operation):
+    """Valid and invalid requests (schemathesis's positive and negative modes) for one
+    operation: no 5xx, and every answer as the document says."""
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(case=cases)
+    def answers_within_its_contract(case):
+        if "Idempotency-Key" in (case.headers or {}):
+            # A fresh key per request: reusing one for another body is a 422 by design (tested
+            # in tests/test_guards.py), which the fuzzer would take for a rejected valid request.
+            case.headers["Idempotency-Key"] = uuid.uuid4().hex
+        case.body = integral_floats_as_ints(case.body)
+        response = case.call()
+        GENERATED["requests"] += 1
+        GENERATED["by_status"][response.status_code] = GENERATED["by_status"].get(response.status_code, 0) + 1
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(GENERATED["by_status"].items()))
+        FIGURES["schemathesis"] = f"schemathesis: {GENERATED['requests']} requests ({statuses})"
+        assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}"
+        case.validate_response(response)
+
+    answers_within_its_contract()

@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from lib import db
+from harness.servers import ROOT, free_port, gunicorn_command, wait_until_healthy
+from lib import checks, db
 from tests.load import Ledger, database_matches_ledger, half_written_batches, run_clients
-from tests.servers import ROOT, free_port, gunicorn_command, wait_until_healthy
+from tests.slow.figures import FIGURES
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +20,6 @@ WORKERS = 4
 CLIENTS = 64
 REQUESTS_EACH = 25
 SERVER_ENV = {"LANG_PORTAL_RATE_LIMITS": "off"}
-FIGURES = {}
 
 
 def start_gunicorn(db_path, port, log):
@@ -48,7 +48,7 @@ def check_database(db_path, ledger, exact):
     conn = db.connect(str(db_path))
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"] == "ok"
-        assert db.counter_mismatches(conn) == []
+        assert checks.counter_mismatches(conn) == []
         assert database_matches_ledger(conn, ledger, exact) == []
         assert half_written_batches(conn) == 0
         return conn.execute("SELECT count(*) AS n FROM word_review_items").fetchone()["n"]

@@ -7,12 +7,12 @@ import sys
 import pytest
 import requests
 
-from lib import db
-from tests.servers import ROOT, gunicorn_command, running_server
+from harness.servers import ROOT, gunicorn_command, running_server
+from lib import db, schema, seed
 
 pytestmark = pytest.mark.slow
 
-SEED_WORDS = sum(len(words) for words in db.load_seed()[0].values())
+SEED_WORDS = sum(len(words) for words in seed.load_seed()[0].values())
 SERVERS = [[sys.executable, "app.py"], gunicorn_command(workers=2)]
 
 
@@ -38,8 +38,8 @@ def test_first_start_creates_and_seeds_the_database(tmp_path, command):
 def test_a_database_from_a_newer_version_stops_the_server(tmp_path, command):
     db_path = tmp_path / "future.db"
     conn = db.connect(str(db_path))
-    db.init_db(conn)
-    newer = db.latest_schema_version() + 1
+    seed.init_db(conn)
+    newer = schema.latest_version() + 1
     conn.execute(f"PRAGMA user_version = {newer}")
     conn.close()
     env = {**os.environ, "LANG_PORTAL_DB": str(db_path), "PORT": "0"}

@@ -1,21 +1,14 @@
-"""flask import-words: add words from a JSON (seed format) or CSV file to a group.
-
-The file is read as a stream, one line and one word at a time, so memory stays the same
-whatever its size; every word is checked as it is read and written in one transaction,
-so a bad row anywhere leaves the database as it was. Every problem names its line.
-"""
+"""Word files for flask import-words: CSV (kanji,romaji,english[,parts]) or JSON (a list
+of words, or the seed format). A file is read as a stream, one line and one word at a
+time, so memory stays the same whatever its size, and every word is checked as it is
+read; every problem names its line."""
 
 import csv
 import itertools
 import json
-import os
 import re
 from pathlib import Path
 
-import click
-from flask.cli import with_appcontext
-
-from lib import db
 from lib.validation import first_control_character
 
 CSV_COLUMNS = ("kanji", "romaji", "english")
@@ -213,38 +206,3 @@ def read_words(path, lines):
             yield check_word(row)
         except BadInput as e:
             raise BadInput(f"{where}: the word {e}") from None
-
-
-@click.command("import-words")
-@with_appcontext
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--group", "group_name", required=True, help="Group to add the words to (created if missing).")
-def import_words_command(file, group_name):
-    """Import words from FILE (JSON in the seed format, or CSV with kanji,romaji,english[,parts])."""
-    size = os.path.getsize(file)
-    with open(file, "rb") as f, db.cli_db(create=True) as conn:
-        lines = Lines(f)
-        try:
-            with (
-                db.transaction(conn),
-                click.progressbar(length=size, label=f"Importing into {group_name}") as bar,
-            ):
-                counted = _progress(read_words(file, lines), f, bar)
-                total, added = db.add_words(conn, group_name, counted)
-        except BadInput as e:
-            raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
-    click.echo(f"Imported {total} words into {group_name!r} ({added} new).")
-
-
-def _progress(words, f, bar):
-    done = 0
-    for i, word in enumerate(words):
-        if i % 4096 == 0:
-            position = f.tell()
-            bar.update(position - done)
-            done = position
-        yield word
-
-
-def init_app(app):
-    app.cli.add_command(import_words_command)

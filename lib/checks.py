@@ -1,0 +1,95 @@
+"""Checks of the database: its file, for the health check and before every write, and
+its counter caches against a recount of the rows they count (flask check-db)."""
+
+import os
+
+VALID_PAGE_SIZES = {1} | {2**n for n in range(9, 16)}  # 1 stands for 65536 in the header
+
+
+def file_identity(path):
+    """(device, inode) of the file at path; FileNotFoundError when there is none."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def file_problem(path, identity=None):
+    """Why the database file at path cannot take writes now, in a sentence, or None.
+    identity is the (device, inode) a connection opened: a file deleted or replaced under
+    the server matters most, as SQLite would go on writing into the unlinked file and
+    every write would be lost. Cheap enough for every write and health check: a stat, an
+    access check and the file's first 100 bytes (SQLite's header), no scan of the data."""
+    try:
+        if identity is not None and file_identity(path) != identity:
+            return "The database file was replaced while the server was running; restart the server."
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except FileNotFoundError:
+        if identity is None:
+            return (
+                "The database file is missing; create it with flask init-db (or start the server with python app.py)."
+            )
+        return "The database file was deleted while the server was running; restore it and restart the server."
+    page_size = int.from_bytes(header[16:18], "big") if len(header) == 100 else 0
+    if not header.startswith(b"SQLite format 3\x00") or page_size not in VALID_PAGE_SIZES:
+        return "The database file is damaged (its header is not SQLite's); restore it from a backup."
+    if not all(os.access(p, os.W_OK) for p in (path, f"{path}-wal") if os.path.exists(p)):
+        return "The database file is not writable by the server; fix its permissions or its disk."
+    return None
+
+
+# Each query returns the rows where a counter cache disagrees with a recount.
+COUNTER_CHECKS = {
+    "word_stats": """
+        SELECT word_id, sum(correct), count(*) - sum(correct) FROM word_review_items GROUP BY word_id
+        EXCEPT
+        SELECT word_id, correct_count, wrong_count FROM word_stats WHERE correct_count + wrong_count > 0
+    """,
+    "word_stats (extra rows)": """
+        SELECT word_id, correct_count, wrong_count FROM word_stats
+        EXCEPT
+        SELECT word_id, sum(correct), count(*) - sum(correct) FROM word_review_items GROUP BY word_id
+    """,
+    "study_sessions": """
+        SELECT s.id, count(r.id), ifnull(sum(r.correct), 0), max(r.created_at)
+        FROM study_sessions AS s
+        LEFT JOIN word_review_items AS r ON r.study_session_id = s.id
+        GROUP BY s.id
+        EXCEPT
+        SELECT id, review_items_count, correct_count, last_review_at FROM study_sessions
+    """,
+    "groups": """
+        SELECT g.id,
+            (SELECT count(*) FROM word_groups WHERE group_id = g.id),
+            (SELECT max(created_at) FROM study_sessions WHERE group_id = g.id)
+        FROM groups AS g
+        EXCEPT
+        SELECT id, words_count, last_session_at FROM groups
+    """,
+    "review_days": """
+        SELECT substr(created_at, 1, 10), count(*) FROM word_review_items GROUP BY 1
+        EXCEPT
+        SELECT day, reviews FROM review_days
+    """,
+    "review_days runs": """
+        SELECT day, min(day) OVER (PARTITION BY island)
+        FROM (SELECT day, julianday(day) - row_number() OVER (ORDER BY day) AS island FROM review_days)
+        EXCEPT
+        SELECT day, run_start FROM review_days
+    """,
+    "totals": """
+        SELECT
+            (SELECT count(*) FROM words),
+            (SELECT count(*) FROM study_sessions),
+            (SELECT count(*) FROM word_review_items),
+            (SELECT ifnull(sum(correct), 0) FROM word_review_items),
+            (SELECT count(*) FROM word_stats),
+            (SELECT ifnull(sum(mastered), 0) FROM word_stats)
+        EXCEPT
+        SELECT words, sessions, reviews, correct, studied_words, mastered_words FROM totals
+    """,
+}
+
+
+def counter_mismatches(conn):
+    """Names of the counter caches that disagree with a recount of the rows (none: [])."""
+    return [name for name, sql in COUNTER_CHECKS.items() if conn.execute(sql).fetchone() is not None]

@@ -1,0 +1,82 @@
+"""Settings: every LANG_PORTAL_* environment variable, read and checked in one step.
+README "Configuration" documents each one; create_app(test_config) overrides any."""
+
+import os
+from pathlib import Path
+
+from lib.db import SYNCHRONOUS_MODES
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_ORIGINS = (
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:8080",
+    "http://127.0.0.1:8080",
+)
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the variable and what it takes."""
+
+
+def _text(value):
+    return value
+
+
+def _seconds(value):
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if not 0 < seconds <= 600:
+        raise ConfigError(f"must be a number of seconds from 0 to 600, not {value!r}")
+    return seconds
+
+
+def _synchronous(value):
+    if value.upper() not in SYNCHRONOUS_MODES:
+        raise ConfigError(f"must be one of {', '.join(SYNCHRONOUS_MODES)}, not {value!r}")
+    return value.upper()
+
+
+def _switch(value):
+    if value.lower() in ("on", "1", "true", "yes"):
+        return True
+    if value.lower() in ("off", "0", "false", "no"):
+        return False
+    raise ConfigError(f"must be on or off, not {value!r}")
+
+
+def _origins(value):
+    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+
+
+def _token(value):
+    return value or None
+
+
+# Flask config key: (environment variable, default as it would be written there, parser)
+SETTINGS = {
+    "DATABASE": ("LANG_PORTAL_DB", str(ROOT / "words.db"), _text),
+    "SYNCHRONOUS": ("LANG_PORTAL_SYNCHRONOUS", "FULL", _synchronous),
+    "WRITE_TIMEOUT": ("LANG_PORTAL_WRITE_TIMEOUT", "5", _seconds),
+    "CORS_ORIGINS": ("LANG_PORTAL_CORS_ORIGINS", ",".join(DEV_ORIGINS), _origins),
+    "API_TOKEN": ("LANG_PORTAL_API_TOKEN", "", _token),
+    "RATELIMIT_ENABLED": ("LANG_PORTAL_RATE_LIMITS", "on", _switch),
+    "RATELIMIT_STORAGE_URI": ("LANG_PORTAL_RATE_LIMIT_STORAGE", "memory://", _text),
+    # Sized for a class of 40 behind one address (README "Limits, token, retries").
+    "FEEDBACK_RATE_LIMIT": ("LANG_PORTAL_FEEDBACK_LIMIT", "120 per minute", _text),
+    "REVIEW_RATE_LIMIT": ("LANG_PORTAL_REVIEW_LIMIT", "6000 per minute", _text),
+}
+
+
+def from_environment(environ=os.environ):
+    """The settings from the environment (defaults for those not set), each checked."""
+    config = {}
+    for key, (variable, default, parse) in SETTINGS.items():
+        raw = environ.get(variable, default)
+        try:
+            config[key] = parse(raw)
+        except ConfigError as e:
+            raise ConfigError(f"{variable} {e}.") from None
+    return config

@@ -1,0 +1,109 @@
+"""The bodies of the write requests: each form read and checked, every problem named."""
+
+from flask import g
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from lib.errors import ValidationError
+from lib.validation import Invalid, answer, fields, json_body, positive_id, rating, text
+
+MAX_BATCH = 500
+MAX_COMMENTS = 2000
+
+
+def optional_id(value):
+    return None if value is None else positive_id(value)
+
+
+def new_session(body):
+    """{group_id, study_activity_id}; activity_id is accepted as a synonym."""
+    if "activity_id" in body:
+        if "study_activity_id" in body:
+            raise ValidationError({"activity_id": "is another name for study_activity_id; send only one"})
+        body = {**body, "study_activity_id": body["activity_id"]}
+    return fields(
+        body, {"group_id": (positive_id, True), "study_activity_id": (positive_id, True)}, synonyms=["activity_id"]
+    )
+
+
+def word_answer(item, prefix=""):
+    """One answer {word_id, correct}; is_correct is accepted as a synonym of correct."""
+    if "is_correct" in item:
+        if "correct" in item:
+            raise ValidationError({prefix + "is_correct": "is another name for correct; send only one"})
+        item = {**item, "correct": item["is_correct"]}
+    return fields(item, {"word_id": (positive_id, True), "correct": (answer, True)}, prefix, synonyms=["is_correct"])
+
+
+def _batch_items(reviews):
+    """The answers of a batch: 1..MAX_BATCH objects, each read like a word review."""
+    if not isinstance(reviews, list) or not 1 <= len(reviews) <= MAX_BATCH:
+        raise Invalid(f"must be an array of 1 to {MAX_BATCH} reviews")
+    answers, details = [], {}
+    for i, item in enumerate(reviews):
+        if not isinstance(item, dict):
+            details[f"reviews[{i}]"] = "must be an object {word_id, correct}"
+            continue
+        try:
+            answers.append(word_answer(item, prefix=f"reviews[{i}]."))
+        except ValidationError as e:
+            details.update(e.details)
+    if details:
+        raise ValidationError(details)
+    return answers
+
+
+def batch(body):
+    return fields(body, {"reviews": (_batch_items, True)})["reviews"]
+
+
+def feedback(body):
+    return fields(
+        body,
+        {
+            "rating": (rating, True),
+            "comments": (text(MAX_COMMENTS), False),
+            "reviewer_id": (optional_id, False),
+        },
+    )
+
+
+# The three forms of POST /study_sessions/:id/review, told apart by their fields.
+REVIEW_FORMS = {
+    "word": {"word_id", "correct", "is_correct"},
+    "batch": {"reviews"},
+    "feedback": {"rating", "comments", "reviewer_id"},
+}
+
+
+def review_form():
+    """Which of the three forms the review request's body uses, decided once per request
+    (the rate limiter asks before the view does); mixing forms or none is a 400."""
+    if "review_form" not in g:
+        g.review_form = _decide_review_form()
+    if isinstance(g.review_form, HTTPException):
+        raise g.review_form
+    return g.review_form
+
+
+def _decide_review_form():
+    try:
+        body = json_body()
+    except HTTPException as e:
+        return e
+    forms = [name for name, keys in REVIEW_FORMS.items() if keys & body.keys()]
+    if len(forms) != 1:
+        problem = "mixes fields of " + " and ".join(forms) if forms else "matches none of"
+        return BadRequest(
+            f"The review body {problem} the three forms: a word review {{word_id, correct}}, "
+            "a batch {reviews: [...]}, or session feedback {rating, comments?, reviewer_id?}."
+        )
+    return forms[0]
+
+
+def is_feedback():
+    """Whether the review request carries session feedback (a bad body does not: the view
+    reports it)."""
+    try:
+        return review_form() == "feedback"
+    except HTTPException:
+        return False

@@ -1,0 +1,110 @@
+"""The seed data (seed/: the vocabulary and the study activities), and the resets."""
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lib.db import transaction
+from lib.schema import migrate
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+
+# Rows a reset deletes, children before parents. Stored idempotent answers go with the
+# history they name; sessions, answers and feedback keep counting up (AUTOINCREMENT, 005),
+# so an id from before a reset never names something new.
+HISTORY_TABLES = ("session_feedback", "word_review_items", "study_sessions", "word_stats", "review_days")
+VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
+
+
+def load_seed(seed_dir=SEED_DIR):
+    """Read the seed files: ({group name: [word, ...]}, [activity, ...])."""
+    seed_dir = Path(seed_dir)
+    groups = {}
+    for path in sorted((seed_dir / "groups").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        groups[data["group"]] = data["words"]
+    activities = json.loads((seed_dir / "study_activities.json").read_text(encoding="utf-8"))
+    return groups, activities
+
+
+def activity_origins(seed_dir=SEED_DIR):
+    """Origins of the study activities' URLs, which CORS must allow. Activities come only
+    from the seed (no endpoint creates one), so its file lists every activity served."""
+    urls = [urlsplit(activity["url"]) for activity in load_seed(seed_dir)[1]]
+    return [f"{u.scheme}://{u.netloc}" for u in urls if u.scheme and u.netloc]
+
+
+def add_words(conn, group_name, words):
+    """Insert words (one already there, by kanji, romaji and English, is reused) and put
+    them in the group, inside the caller's transaction. Returns (words given, words new)."""
+    conn.execute("INSERT INTO groups (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (group_name,))
+    group_id = conn.execute("SELECT id FROM groups WHERE name = ?", (group_name,)).fetchone()["id"]
+    total = added = 0
+    for word in words:
+        key = (word["kanji"], word["romaji"], word["english"])
+        new = conn.execute(
+            """
+            INSERT INTO words (kanji, romaji, english, parts)
+            VALUES (?, ?, ?, ?)
+            ON CONFLICT (kanji, romaji, english) DO NOTHING
+            RETURNING id
+            """,
+            (*key, json.dumps(word.get("parts", []), ensure_ascii=False)),
+        ).fetchone()
+        if new is None:
+            new = conn.execute("SELECT id FROM words WHERE kanji = ? AND romaji = ? AND english = ?", key).fetchone()
+        else:
+            added += 1
+        conn.execute(
+            "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (new["id"], group_id),
+        )
+        total += 1
+    return total, added
+
+
+def load_rows(conn, seed_dir=SEED_DIR):
+    """Insert the seed's groups, words and activities inside the caller's transaction;
+    returns how many words were new. Running it twice changes nothing."""
+    groups, activities = load_seed(seed_dir)
+    added = sum(add_words(conn, name, words)[1] for name, words in groups.items())
+    for activity in activities:
+        conn.execute(
+            """
+            INSERT INTO study_activities (name, url, preview_url, description)
+            VALUES (:name, :url, :preview_url, :description)
+            ON CONFLICT (name) DO UPDATE SET
+                url = excluded.url,
+                preview_url = excluded.preview_url,
+                description = excluded.description
+            """,
+            activity,
+        )
+    return added
+
+
+def init_db(conn, seed_dir=SEED_DIR):
+    """Bring the schema up to date and seed an empty database."""
+    migrate(conn)
+    if conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"] == 0:
+        with transaction(conn):
+            load_rows(conn, seed_dir)
+
+
+def _clear(conn, tables):
+    for table in (*tables, "idempotency_keys"):
+        conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
+    conn.execute("UPDATE groups SET last_session_at = NULL")
+    conn.execute("UPDATE totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0")
+
+
+def clear_history(conn):
+    """Forget every study session, answer and feedback; keep the vocabulary. Runs inside
+    the caller's transaction."""
+    _clear(conn, HISTORY_TABLES)
+
+
+def reset_to_seed(conn, seed_dir=SEED_DIR):
+    """Empty every table and load the seed data again, inside the caller's transaction."""
+    _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
+    return load_rows(conn, seed_dir)

@@ -1,0 +1,210 @@
+-- The whole current schema in one file, to read. It is not applied: the numbered files in
+-- sql/setup/ are (they upgrade existing databases in place), and tests/test_schema.py
+-- fails when this file and what they produce differ. Timestamps are TEXT in RFC 3339 UTC
+-- with a Z ("2026-11-22T06:12:07Z"); days are TEXT "YYYY-MM-DD".
+
+-- The vocabulary -----------------------------------------------------------------------
+
+CREATE TABLE words (
+    id INTEGER PRIMARY KEY,
+    kanji TEXT NOT NULL,
+    romaji TEXT NOT NULL,
+    english TEXT NOT NULL,
+    parts TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(parts)),
+    UNIQUE (kanji, romaji, english)
+);
+CREATE INDEX words_kanji ON words (kanji, id);
+CREATE INDEX words_romaji ON words (romaji, id);
+CREATE INDEX words_english ON words (english, id);
+
+-- words_count and last_session_at are counter caches (triggers below).
+CREATE TABLE groups (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    words_count INTEGER NOT NULL DEFAULT 0,
+    last_session_at TEXT
+);
+CREATE INDEX groups_words_count ON groups (words_count, id);
+CREATE INDEX groups_last_session ON groups (last_session_at);
+
+CREATE TABLE word_groups (
+    word_id INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (word_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX word_groups_group ON word_groups (group_id, word_id);
+
+CREATE TABLE study_activities (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    preview_url TEXT,
+    description TEXT
+);
+
+-- The learning record store ----------------------------------------------------------
+-- Ids here are AUTOINCREMENT: never handed out twice, resets included.
+
+-- review_items_count, correct_count and last_review_at are counter caches.
+CREATE TABLE study_sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    study_activity_id INTEGER NOT NULL REFERENCES study_activities (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    review_items_count INTEGER NOT NULL DEFAULT 0,
+    correct_count INTEGER NOT NULL DEFAULT 0,
+    last_review_at TEXT
+);
+CREATE INDEX study_sessions_created ON study_sessions (created_at, id);
+CREATE INDEX study_sessions_group ON study_sessions (group_id, created_at, id);
+CREATE INDEX study_sessions_activity ON study_sessions (study_activity_id, created_at, id);
+
+-- Every answer a learner gives: append-only (only the resets delete).
+CREATE TABLE word_review_items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_session_id INTEGER NOT NULL REFERENCES study_sessions (id) ON DELETE CASCADE,
+    word_id INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
+    correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX word_review_items_session ON word_review_items (study_session_id, word_id);
+CREATE INDEX word_review_items_word ON word_review_items (word_id);
+
+-- A learner's rating of a session: one per session and reviewer (anonymous is one).
+CREATE TABLE session_feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_session_id INTEGER NOT NULL REFERENCES study_sessions (id) ON DELETE CASCADE,
+    reviewer_id INTEGER CHECK (reviewer_id > 0),
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comments TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX session_feedback_one_per_reviewer ON session_feedback (study_session_id, ifnull(reviewer_id, 0));
+
+-- Answers to POST/PUT requests sent with an Idempotency-Key, stored in the same
+-- transaction as the write they answer.
+CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- Counter caches ----------------------------------------------------------------------
+-- Kept by the triggers below in the transaction that changes the rows they count, so
+-- lists and the dashboard never scan the history; flask check-db recounts them.
+
+-- Each word's all-time answer counts. The rule for a mastered word lives here, once.
+CREATE TABLE word_stats (
+    word_id INTEGER PRIMARY KEY REFERENCES words (id) ON DELETE CASCADE,
+    correct_count INTEGER NOT NULL DEFAULT 0,
+    wrong_count INTEGER NOT NULL DEFAULT 0,
+    last_reviewed_at TEXT,
+    mastered INTEGER NOT NULL
+        GENERATED ALWAYS AS (correct_count + wrong_count >= 5 AND correct_count * 5 >= (correct_count + wrong_count) * 4)
+        VIRTUAL
+);
+CREATE INDEX word_stats_correct ON word_stats (correct_count);
+
+-- One row of whole-database totals.
+CREATE TABLE totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    words INTEGER NOT NULL DEFAULT 0,
+    sessions INTEGER NOT NULL DEFAULT 0,
+    reviews INTEGER NOT NULL DEFAULT 0,
+    correct INTEGER NOT NULL DEFAULT 0,
+    studied_words INTEGER NOT NULL DEFAULT 0,
+    mastered_words INTEGER NOT NULL DEFAULT 0
+);
+
+-- Answers per UTC day, each day with the first day of its run of consecutive days (so the
+-- streak is one lookup).
+CREATE TABLE review_days (
+    day TEXT PRIMARY KEY,
+    reviews INTEGER NOT NULL,
+    run_start TEXT
+) WITHOUT ROWID;
+CREATE INDEX review_days_run_start ON review_days (run_start);
+
+-- Triggers, each named for all it keeps ----------------------------------------------------
+
+CREATE TRIGGER words_insert_counts_totals_words AFTER INSERT ON words
+BEGIN
+    UPDATE totals SET words = words + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER words_delete_counts_totals_words AFTER DELETE ON words
+BEGIN
+    UPDATE totals SET words = words - 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER word_groups_insert_counts_groups_words_count AFTER INSERT ON word_groups
+BEGIN
+    UPDATE groups SET words_count = words_count + 1 WHERE id = NEW.group_id;
+END;
+
+CREATE TRIGGER word_groups_delete_counts_groups_words_count AFTER DELETE ON word_groups
+BEGIN
+    UPDATE groups SET words_count = words_count - 1 WHERE id = OLD.group_id;
+END;
+
+CREATE TRIGGER study_sessions_insert_counts_totals_sessions_and_groups_last_session_at
+AFTER INSERT ON study_sessions
+BEGIN
+    UPDATE totals SET sessions = sessions + 1 WHERE id = 1;
+    UPDATE groups SET last_session_at = NEW.created_at
+    WHERE id = NEW.group_id AND ifnull(last_session_at, '') < NEW.created_at;
+END;
+
+CREATE TRIGGER word_review_items_insert_counts_word_stats AFTER INSERT ON word_review_items
+BEGIN
+    INSERT INTO word_stats (word_id, correct_count, wrong_count, last_reviewed_at)
+    VALUES (NEW.word_id, NEW.correct, 1 - NEW.correct, NEW.created_at)
+    ON CONFLICT (word_id) DO UPDATE SET
+        correct_count = correct_count + excluded.correct_count,
+        wrong_count = wrong_count + excluded.wrong_count,
+        last_reviewed_at = max(ifnull(last_reviewed_at, ''), excluded.last_reviewed_at);
+END;
+
+CREATE TRIGGER word_review_items_insert_counts_study_sessions_totals_and_review_days
+AFTER INSERT ON word_review_items
+BEGIN
+    UPDATE study_sessions SET
+        review_items_count = review_items_count + 1,
+        correct_count = correct_count + NEW.correct,
+        last_review_at = max(ifnull(last_review_at, ''), NEW.created_at)
+    WHERE id = NEW.study_session_id;
+    UPDATE totals SET reviews = reviews + 1, correct = correct + NEW.correct WHERE id = 1;
+    INSERT INTO review_days (day, reviews) VALUES (substr(NEW.created_at, 1, 10), 1)
+    ON CONFLICT (day) DO UPDATE SET reviews = reviews + 1;
+END;
+
+CREATE TRIGGER word_stats_insert_counts_totals_studied_and_mastered_words AFTER INSERT ON word_stats
+BEGIN
+    UPDATE totals SET studied_words = studied_words + 1, mastered_words = mastered_words + NEW.mastered WHERE id = 1;
+END;
+
+CREATE TRIGGER word_stats_update_counts_totals_mastered_words AFTER UPDATE ON word_stats
+BEGIN
+    UPDATE totals SET mastered_words = mastered_words + NEW.mastered - OLD.mastered WHERE id = 1;
+END;
+
+CREATE TRIGGER word_stats_delete_counts_totals_studied_and_mastered_words AFTER DELETE ON word_stats
+BEGIN
+    UPDATE totals SET studied_words = studied_words - 1, mastered_words = mastered_words - OLD.mastered WHERE id = 1;
+END;
+
+-- A new day continues the run of the day before it, if that day has answers; and a day
+-- filled in before an existing run (answers recorded out of order) joins that run to its own.
+CREATE TRIGGER review_days_insert_sets_run_start AFTER INSERT ON review_days
+BEGIN
+    UPDATE review_days
+    SET run_start = ifnull((SELECT run_start FROM review_days WHERE day = date(NEW.day, '-1 day')), NEW.day)
+    WHERE day = NEW.day;
+    UPDATE review_days
+    SET run_start = (SELECT run_start FROM review_days WHERE day = NEW.day)
+    WHERE run_start = date(NEW.day, '+1 day');
+END;
