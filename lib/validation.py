@@ -23,7 +23,7 @@ def json_body(required=True):
     if "json_body" in g:
         return g.json_body
     raw = request.get_data(cache=True)
-    if not raw.strip():
+    if not raw:
         if required:
             raise BadRequest("Send a JSON object as the request body (Content-Type: application/json).")
         return {}

@@ -163,3 +163,9 @@ def test_resets_forget_stored_idempotent_answers(client, conn, reset):
     assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
     assert again.get_json()["id"] != first.get_json()["id"]
     assert count(conn, "study_sessions") == 1
+
+
+@pytest.mark.parametrize(("body", "status"), [(b"", 200), (b"{}", 200), (b"\r", 400), (b'{"all": true}', 400)])
+def test_a_reset_takes_no_body_or_an_empty_object(client, body, status):
+    response = client.post("/api/reset_history", data=body, content_type="application/json")
+    assert response.status_code == status

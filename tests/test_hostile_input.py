@@ -28,7 +28,7 @@ CATALOG = [
     ("deep nesting", "POST", S, "[" * 200_000, JSON, 400, "not valid JSON"),
     ("5000-digit number", "POST", S, '{"word_id": ' + "9" * 5000 + ', "correct": true}', JSON, 400, "not valid JSON"),
     ("empty body", "POST", NEW, "", JSON, 400, "JSON object"),
-    ("whitespace body", "POST", NEW, "  \n ", JSON, 400, "JSON object"),
+    ("whitespace body", "POST", NEW, "  \n ", JSON, 400, "not valid JSON"),
     ("UTF-16 body", "POST", NEW, j({"group_id": 1, "study_activity_id": 1}).encode("utf-16"), JSON, 400, "UTF-8"),
     ("UTF-32 body", "POST", S, j({"word_id": 1, "correct": True}).encode("utf-32"), JSON, 400, "UTF-8"),
     ("UTF-8 BOM", "POST", NEW, b"\xef\xbb\xbf" + j({"group_id": 1, "study_activity_id": 1}).encode(), JSON, 400, "BOM"),
