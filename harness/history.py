@@ -23,8 +23,10 @@ def stamp(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def generate(path, words, reviews, seed=1):
-    """Create the database at path (which must not exist) and fill it; returns counts."""
+def generate(path, words, reviews, learners=1, seed=1):
+    """Create the database at path (which must not exist) and fill it; returns counts.
+    With several learners, session s belongs to learner (s - 1) % learners + 1 (learner 1
+    exists already), all on UTC learning days."""
     rng = random.Random(seed)
     conn = db.connect(str(path), synchronous="OFF")
     schema.migrate(conn)
@@ -46,6 +48,10 @@ def generate(path, words, reviews, seed=1):
             "INSERT INTO study_activities (id, name, url, preview_url, description) "
             "VALUES (1, 'Typing Tutor', 'http://localhost:8080', NULL, 'bench')"
         )
+        conn.executemany(
+            "INSERT INTO learners (id, name, timezone, day_start_hour, created_at) VALUES (?, ?, 'UTC', 0, ?)",
+            ((n, f"Learner {n}", stamp(datetime.now(UTC))) for n in range(2, learners + 1)),
+        )
     sessions = max(MIN_SESSIONS, reviews // REVIEWS_PER_SESSION)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=DAYS - 1)
@@ -54,10 +60,17 @@ def generate(path, words, reviews, seed=1):
     def session_time(s):  # sessions spread evenly over the days, oldest first
         return start + timedelta(seconds=span * (s - 1) / max(1, sessions - 1))
 
+    def learner_of(s):
+        return (s - 1) % learners + 1
+
     with db.transaction(conn):
         conn.executemany(
-            "INSERT INTO study_sessions (id, group_id, study_activity_id, created_at) VALUES (?, ?, 1, ?)",
-            ((s, rng.randint(1, groups), stamp(session_time(s))) for s in range(1, sessions + 1)),
+            "INSERT INTO study_sessions (id, learner_id, group_id, study_activity_id, created_at, learning_day) "
+            "VALUES (?, ?, ?, 1, ?, ?)",
+            (
+                (s, learner_of(s), rng.randint(1, groups), stamp(session_time(s)), session_time(s).date().isoformat())
+                for s in range(1, sessions + 1)
+            ),
         )
     done = 0
     while done < reviews:
@@ -67,14 +80,16 @@ def generate(path, words, reviews, seed=1):
             s = i * sessions // reviews + 1  # reviews spread evenly over the sessions, in order
             group = (s * 7919) % groups + 1  # any word; the group does not matter for reviews
             word = min(words, (group - 1) * GROUP_SIZE + rng.randint(1, GROUP_SIZE))
-            rows.append((s, word, int(rng.random() < 0.75), stamp(session_time(s) + timedelta(seconds=i % 20))))
+            moment = session_time(s) + timedelta(seconds=i % 20)
+            rows.append((s, learner_of(s), word, int(rng.random() < 0.75), stamp(moment), moment.date().isoformat()))
         with db.transaction(conn):
             conn.executemany(
-                "INSERT INTO word_review_items (study_session_id, word_id, correct, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO word_review_items (study_session_id, learner_id, word_id, correct, created_at, learning_day) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
         done += n
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     conn.close()
-    return {"words": words, "groups": groups, "sessions": sessions, "reviews": reviews}
+    return {"words": words, "groups": groups, "sessions": sessions, "reviews": reviews, "learners": learners}

@@ -37,17 +37,20 @@ def file_problem(path, identity=None):
     return None
 
 
-# Each query returns the rows where a counter cache disagrees with a recount.
+# Each query returns the rows where a counter cache disagrees with a recount (or, for the
+# last, where an answer's learner is not its session's).
 COUNTER_CHECKS = {
     "word_stats": """
-        SELECT word_id, sum(correct), count(*) - sum(correct) FROM word_review_items GROUP BY word_id
+        SELECT learner_id, word_id, sum(correct), count(*) - sum(correct)
+        FROM word_review_items GROUP BY learner_id, word_id
         EXCEPT
-        SELECT word_id, correct_count, wrong_count FROM word_stats WHERE correct_count + wrong_count > 0
+        SELECT learner_id, word_id, correct_count, wrong_count FROM word_stats
     """,
     "word_stats (extra rows)": """
-        SELECT word_id, correct_count, wrong_count FROM word_stats
+        SELECT learner_id, word_id, correct_count, wrong_count FROM word_stats
         EXCEPT
-        SELECT word_id, sum(correct), count(*) - sum(correct) FROM word_review_items GROUP BY word_id
+        SELECT learner_id, word_id, sum(correct), count(*) - sum(correct)
+        FROM word_review_items GROUP BY learner_id, word_id
     """,
     "study_sessions": """
         SELECT s.id, count(r.id), ifnull(sum(r.correct), 0), max(r.created_at)
@@ -58,34 +61,61 @@ COUNTER_CHECKS = {
         SELECT id, review_items_count, correct_count, last_review_at FROM study_sessions
     """,
     "groups": """
-        SELECT g.id,
-            (SELECT count(*) FROM word_groups WHERE group_id = g.id),
-            (SELECT max(created_at) FROM study_sessions WHERE group_id = g.id)
-        FROM groups AS g
+        SELECT g.id, (SELECT count(*) FROM word_groups WHERE group_id = g.id) FROM groups AS g
         EXCEPT
-        SELECT id, words_count, last_session_at FROM groups
+        SELECT id, words_count FROM groups
+    """,
+    "learner_groups": """
+        SELECT learner_id, group_id, max(learning_day) FROM study_sessions GROUP BY learner_id, group_id
+        EXCEPT
+        SELECT learner_id, group_id, last_session_day FROM learner_groups
+    """,
+    "learner_groups (extra rows)": """
+        SELECT learner_id, group_id, last_session_day FROM learner_groups
+        EXCEPT
+        SELECT learner_id, group_id, max(learning_day) FROM study_sessions GROUP BY learner_id, group_id
     """,
     "review_days": """
-        SELECT substr(created_at, 1, 10), count(*) FROM word_review_items GROUP BY 1
+        SELECT learner_id, learning_day, count(*) FROM word_review_items GROUP BY learner_id, learning_day
         EXCEPT
-        SELECT day, reviews FROM review_days
+        SELECT learner_id, day, reviews FROM review_days
+    """,
+    "review_days (extra rows)": """
+        SELECT learner_id, day, reviews FROM review_days
+        EXCEPT
+        SELECT learner_id, learning_day, count(*) FROM word_review_items GROUP BY learner_id, learning_day
     """,
     "review_days runs": """
-        SELECT day, min(day) OVER (PARTITION BY island)
-        FROM (SELECT day, julianday(day) - row_number() OVER (ORDER BY day) AS island FROM review_days)
+        SELECT learner_id, day, min(day) OVER (PARTITION BY learner_id, island)
+        FROM (
+            SELECT learner_id, day,
+                julianday(day) - row_number() OVER (PARTITION BY learner_id ORDER BY day) AS island
+            FROM review_days
+        )
         EXCEPT
-        SELECT day, run_start FROM review_days
+        SELECT learner_id, day, run_start FROM review_days
     """,
-    "totals": """
+    "learner_totals": """
         SELECT
-            (SELECT count(*) FROM words),
-            (SELECT count(*) FROM study_sessions),
-            (SELECT count(*) FROM word_review_items),
-            (SELECT ifnull(sum(correct), 0) FROM word_review_items),
-            (SELECT count(*) FROM word_stats),
-            (SELECT ifnull(sum(mastered), 0) FROM word_stats)
+            l.id,
+            (SELECT count(*) FROM study_sessions WHERE learner_id = l.id),
+            (SELECT count(*) FROM word_review_items WHERE learner_id = l.id),
+            (SELECT ifnull(sum(correct), 0) FROM word_review_items WHERE learner_id = l.id),
+            (SELECT count(*) FROM word_stats WHERE learner_id = l.id),
+            (SELECT ifnull(sum(mastered), 0) FROM word_stats WHERE learner_id = l.id)
+        FROM learners AS l
         EXCEPT
-        SELECT words, sessions, reviews, correct, studied_words, mastered_words FROM totals
+        SELECT learner_id, sessions, reviews, correct, studied_words, mastered_words FROM learner_totals
+    """,
+    "vocabulary_totals": """
+        SELECT (SELECT count(*) FROM words)
+        EXCEPT
+        SELECT words FROM vocabulary_totals
+    """,
+    "answers' learners": """
+        SELECT r.id FROM word_review_items AS r
+        JOIN study_sessions AS s ON s.id = r.study_session_id
+        WHERE r.learner_id != s.learner_id
     """,
 }
 

@@ -1,8 +1,16 @@
-"""Time as the API stores and returns it."""
+"""Time as the API stores and returns it. Everything asks now() for the time, so that a
+test can say what time it is."""
 
 from datetime import UTC, datetime
 
+TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"  # RFC 3339, UTC, with a Z, to the second
+
+
+def now():
+    """The current time, in UTC."""
+    return datetime.now(UTC)
+
 
 def utc_now():
-    """The current time as stored and returned everywhere: RFC 3339, UTC, with a Z."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time as stored and returned everywhere."""
+    return now().strftime(TIMESTAMP)

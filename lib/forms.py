@@ -15,14 +15,13 @@ def optional_id(value):
 
 
 def new_session(body):
-    """{group_id, study_activity_id}; activity_id is accepted as a synonym."""
+    """{group_id, study_activity_id, learner_id?}; activity_id is accepted as a synonym."""
     if "activity_id" in body:
         if "study_activity_id" in body:
             raise ValidationError({"activity_id": "is another name for study_activity_id; send only one"})
         body = {**body, "study_activity_id": body["activity_id"]}
-    return fields(
-        body, {"group_id": (positive_id, True), "study_activity_id": (positive_id, True)}, synonyms=["activity_id"]
-    )
+    spec = {"group_id": (positive_id, True), "study_activity_id": (positive_id, True), "learner_id": (positive_id, False)}
+    return fields(body, spec, synonyms=["activity_id"])
 
 
 def word_answer(item, prefix=""):

@@ -10,11 +10,12 @@ Idempotent-Replayed: true) and writes nothing; the same key with a different req
 
 import hashlib
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import abort, current_app, request
 from werkzeug.exceptions import BadRequest, UnprocessableEntity
 
+from lib import clock
 from lib.clock import utc_now
 from lib.db import one, transaction
 
@@ -24,7 +25,7 @@ MAX_KEY_LENGTH = 255
 
 
 def _cutoff():
-    return (datetime.now(UTC) - KEY_TTL).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (clock.now() - KEY_TTL).strftime(clock.TIMESTAMP)
 
 
 def _fingerprint():

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lib.clock import utc_now
 from lib.db import transaction
 from lib.schema import migrate
 
@@ -12,7 +13,15 @@ SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 # Rows a reset deletes, children before parents. Stored idempotent answers go with the
 # history they name; sessions, answers and feedback keep counting up (AUTOINCREMENT, 005),
 # so an id from before a reset never names something new.
-HISTORY_TABLES = ("session_feedback", "word_review_items", "study_sessions", "word_stats", "review_days")
+HISTORY_TABLES = (
+    "session_feedback",
+    "word_review_items",
+    "study_sessions",
+    "word_stats",
+    "review_days",
+    "learner_groups",
+    "idempotency_keys",
+)
 VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
 
@@ -92,19 +101,23 @@ def init_db(conn, seed_dir=SEED_DIR):
 
 
 def _clear(conn, tables):
-    for table in (*tables, "idempotency_keys"):
+    for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
-    conn.execute("UPDATE groups SET last_session_at = NULL")
-    conn.execute("UPDATE totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0")
+    conn.execute("UPDATE learner_totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0")
 
 
 def clear_history(conn):
-    """Forget every study session, answer and feedback; keep the vocabulary. Runs inside
-    the caller's transaction."""
+    """Forget every learner's study sessions, answers and feedback; keep the vocabulary and
+    the learners. Runs inside the caller's transaction."""
     _clear(conn, HISTORY_TABLES)
 
 
 def reset_to_seed(conn, seed_dir=SEED_DIR):
-    """Empty every table and load the seed data again, inside the caller's transaction."""
-    _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
+    """Empty every table and load the seed data again, inside the caller's transaction.
+    The learners go too, but for learner 1, who is made anew as the migration made it."""
+    _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES + ("learners",))
+    conn.execute(
+        "INSERT INTO learners (id, name, timezone, day_start_hour, created_at) VALUES (1, 'Learner 1', 'UTC', 0, ?)",
+        (utc_now(),),
+    )
     return load_rows(conn, seed_dir)

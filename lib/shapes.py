@@ -2,15 +2,16 @@
 
 from lib.jsonio import raw
 
-# Word with all-time totals; FROM words AS w (aliases w, wr). japanese is the bootcamp
-# spec's name for kanji: activities written against that spec read word.japanese.
+# Word with one learner's all-time counts; FROM words AS w (aliases w, wr); its first
+# parameter is the learner's id. japanese is the bootcamp spec's name for kanji:
+# activities written against that spec read word.japanese.
 WORD_SELECT = """
 SELECT
     w.id, w.kanji, w.kanji AS japanese, w.romaji, w.english, w.parts,
     ifnull(wr.correct_count, 0) AS correct_count,
     ifnull(wr.wrong_count, 0) AS wrong_count
 FROM words AS w
-LEFT JOIN word_stats AS wr ON wr.word_id = w.id
+LEFT JOIN word_stats AS wr ON wr.learner_id = ? AND wr.word_id = w.id
 """
 
 WORD_SORT_KEYS = {
@@ -24,6 +25,7 @@ WORD_SORT_KEYS = {
 SESSION_SELECT = """
 SELECT
     s.id,
+    s.learner_id,
     s.group_id,
     g.name AS group_name,
     s.study_activity_id AS activity_id,

@@ -1,7 +1,9 @@
 """Reading and checking request input. Every problem becomes a message a person can act on."""
 
+import functools
 import json
 import re
+import zoneinfo
 
 from flask import g, request
 from werkzeug.exceptions import BadRequest
@@ -152,3 +154,16 @@ def fields(body, spec, prefix="", synonyms=()):
     if details:
         raise ValidationError(details)
     return values
+
+
+def time_zone(value):
+    """An IANA time zone name, such as Asia/Tokyo or UTC."""
+    if not isinstance(value, str) or value not in available_time_zones():
+        shown = brief(value) if isinstance(value, str) else _json_type(value)
+        raise Invalid(f"must be an IANA time zone name such as Asia/Tokyo or UTC, not {shown}")
+    return value
+
+
+@functools.cache
+def available_time_zones():
+    return frozenset(zoneinfo.available_timezones())

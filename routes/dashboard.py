@@ -1,48 +1,55 @@
-"""Dashboard figures, all read from counter caches so they cost the same at any history size."""
+"""Dashboard figures for one learner (?learner_id=, learner 1 by default), all read from
+counter caches so they cost the same at any history size and number of learners."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, current_app
 
 from lib.db import one, scalar
+from lib.learners import requested_learner, today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard")
 
-ACTIVE_DAYS = 30
+ACTIVE_DAYS = 30  # a group is active with a session on one of the learner's last 30 learning days
 
 
-def current_streak(today):
-    """Consecutive UTC days with a review, ending today (or yesterday if none yet today).
-    One indexed lookup: review_days keeps each day's run start (sql/setup/004)."""
+def current_streak(learner_id, day):
+    """Consecutive learning days with an answer, ending day (or the day before if none yet
+    on day). One indexed lookup: review_days keeps each day's run start."""
     newest = one(
-        "SELECT day, run_start FROM review_days WHERE day <= ? ORDER BY day DESC LIMIT 1",
-        (today.isoformat(),),
+        "SELECT day, run_start FROM review_days WHERE learner_id = ? AND day <= ? ORDER BY day DESC LIMIT 1",
+        (learner_id, day.isoformat()),
     )
-    if newest is None or date.fromisoformat(newest["day"]) < today - timedelta(days=1):
+    if newest is None or date.fromisoformat(newest["day"]) < day - timedelta(days=1):
         return 0
     return (date.fromisoformat(newest["day"]) - date.fromisoformat(newest["run_start"])).days + 1
 
 
-def active_groups(now):
-    since = (now - timedelta(days=ACTIVE_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return scalar("SELECT count(*) FROM groups WHERE last_session_at >= ?", (since,))
+def active_groups(learner_id, day):
+    since = (day - timedelta(days=ACTIVE_DAYS - 1)).isoformat()
+    return scalar(
+        "SELECT count(*) FROM learner_groups WHERE learner_id = ? AND last_session_day >= ?",
+        (learner_id, since),
+    )
 
 
 def figures():
-    now = datetime.now(UTC)
-    totals = one("SELECT * FROM totals")
+    learner = requested_learner()
+    day = today(learner)
+    totals = one("SELECT * FROM learner_totals WHERE learner_id = ?", (learner["id"],))
     return {
         **totals,
+        "words": scalar("SELECT words FROM vocabulary_totals"),
         "success_rate": totals["correct"] / totals["reviews"] if totals["reviews"] else 0.0,
-        "active_groups": active_groups(now),
-        "streak": current_streak(now.date()),
+        "active_groups": active_groups(learner["id"], day),
+        "streak": current_streak(learner["id"], day),
     }
 
 
 @bp.get("/recent_session")
 @bp.get("/last_study_session")
 def recent_session():
-    """The newest session, or a JSON null (status 200) when there is none."""
+    """The learner's newest session, or a JSON null (status 200) when there is none."""
     row = one(
         """
         SELECT
@@ -52,9 +59,11 @@ def recent_session():
         FROM study_sessions AS s
         JOIN groups AS g ON g.id = s.group_id
         JOIN study_activities AS a ON a.id = s.study_activity_id
+        WHERE s.learner_id = ?
         ORDER BY s.created_at DESC, s.id DESC
         LIMIT 1
-        """
+        """,
+        (requested_learner()["id"],),
     )
     return current_app.json.response(row)
 
@@ -86,5 +95,6 @@ def quick_stats():
 
 @bp.get("/study_progress")
 def study_progress():
-    totals = one("SELECT studied_words, words FROM totals")
-    return {"total_words_studied": totals["studied_words"], "total_available_words": totals["words"]}
+    learner = requested_learner()
+    studied = scalar("SELECT studied_words FROM learner_totals WHERE learner_id = ?", (learner["id"],))
+    return {"total_words_studied": studied, "total_available_words": scalar("SELECT words FROM vocabulary_totals")}

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort
 
 from lib.db import one, query, scalar
+from lib.learners import requested_learner
 from lib.listing import Page, order_by
 from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, WORD_SELECT, WORD_SORT_KEYS, word
 
@@ -47,6 +48,7 @@ def show_group(group_id):
 @bp.get("/<id:group_id>/words")
 def list_group_words(group_id):
     group = get_group(group_id)
+    learner = requested_learner()
     page = Page(default_per_page=10)
     order = order_by(WORD_SORT_KEYS, "kanji", "asc", tiebreak="w.id")
     rows = query(
@@ -57,7 +59,7 @@ def list_group_words(group_id):
         {order}
         LIMIT ? OFFSET ?
         """,
-        (group_id, page.per_page, page.offset),
+        (learner["id"], group_id, page.per_page, page.offset),
     )
     return {
         "words": [word(row) for row in rows],
@@ -71,6 +73,7 @@ def list_group_words(group_id):
 def list_group_words_raw(group_id):
     """Every word of the group at once, for study activities such as the typing tutor."""
     group = get_group(group_id)
+    learner = requested_learner()
     rows = query(
         f"""
         {WORD_SELECT}
@@ -78,7 +81,7 @@ def list_group_words_raw(group_id):
         WHERE wg.group_id = ?
         ORDER BY w.id
         """,
-        (group_id,),
+        (learner["id"], group_id),
     )
     return {"group_id": group_id, "group_name": group["group_name"], "words": [word(row) for row in rows]}
 
@@ -86,12 +89,13 @@ def list_group_words_raw(group_id):
 @bp.get("/<id:group_id>/study_sessions")
 def list_group_sessions(group_id):
     get_group(group_id)
+    learner = requested_learner()
     page = Page(default_per_page=10)
     order = order_by(SESSION_SORT_KEYS, "start_time", "desc", tiebreak="s.id")
-    total = scalar("SELECT count(*) FROM study_sessions WHERE group_id = ?", (group_id,))
+    total = scalar("SELECT count(*) FROM study_sessions WHERE group_id = ? AND learner_id = ?", (group_id, learner["id"]))
     rows = query(
-        f"{SESSION_SELECT} WHERE s.group_id = ? {order} LIMIT ? OFFSET ?",
-        (group_id, page.per_page, page.offset),
+        f"{SESSION_SELECT} WHERE s.group_id = ? AND s.learner_id = ? {order} LIMIT ? OFFSET ?",
+        (group_id, learner["id"], page.per_page, page.offset),
     )
     return {
         "study_sessions": rows,

@@ -5,11 +5,12 @@ import sqlite3
 from flask import Blueprint, abort
 from werkzeug.exceptions import BadRequest
 
-from lib import forms
-from lib.clock import utc_now
+from lib import clock, forms
+from lib.clock import TIMESTAMP, utc_now
 from lib.db import one, one_or_404, query, scalar
 from lib.errors import FeedbackExists
 from lib.idempotency import idempotent_transaction
+from lib.learners import DEFAULT_LEARNER, get_learner, learning_day, requested_learner
 from lib.listing import Page, order_by
 from lib.ratelimit import feedback_limit, limiter, review_limit, stored
 from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, review_item, word
@@ -45,26 +46,38 @@ def require_words(word_ids):
 
 
 def record_answers(session_id, answers):
-    """Insert answers in the caller's transaction; returns the rows. The foreign keys check
-    the session and the words inside the write (no lookups ahead of it); when one fails,
-    the lookups say which is missing (and the 404 rolls the transaction back)."""
-    now = utc_now()
+    """Insert answers in the caller's transaction; returns the rows. Each answer belongs to
+    the session's learner and falls on the learner's current learning day. The foreign
+    keys check the words inside the write (no lookups ahead of it); when one fails, the
+    lookup says which is missing (and the 404 rolls the transaction back)."""
+    session = one_or_404(
+        """
+        SELECT s.learner_id, l.timezone, l.day_start_hour
+        FROM study_sessions AS s
+        JOIN learners AS l ON l.id = s.learner_id
+        WHERE s.id = ?
+        """,
+        (session_id,),
+        f"Study session {session_id} not found.",
+    )
+    now = clock.now()
+    stamp, day = now.strftime(TIMESTAMP), learning_day(now, session["timezone"], session["day_start_hour"])
     try:
         return [
             review_item(
                 one(
                     """
-                    INSERT INTO word_review_items (study_session_id, word_id, correct, created_at)
-                    VALUES (?, ?, ?, ?)
+                    INSERT INTO word_review_items
+                        (study_session_id, learner_id, word_id, correct, created_at, learning_day)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     RETURNING id, study_session_id, word_id, correct, created_at
                     """,
-                    (session_id, a["word_id"], int(a["correct"]), now),
+                    (session_id, session["learner_id"], a["word_id"], int(a["correct"]), stamp, day),
                 )
             )
             for a in answers
         ]
     except sqlite3.IntegrityError:
-        require_session(session_id)
         require_words([a["word_id"] for a in answers])
         raise
 
@@ -113,7 +126,8 @@ def replace_feedback(session_id, feedback):
 
 
 def create_session():
-    """POST /study_sessions (also POST /study_activities): the raw row plus session_id."""
+    """POST /study_sessions (also POST /study_activities): the raw row plus session_id.
+    The session is learner 1's unless the body names another learner."""
     values = forms.new_session(json_body())
     group_id, activity_id = values["group_id"], values["study_activity_id"]
     with idempotent_transaction() as write:
@@ -121,13 +135,21 @@ def create_session():
         one_or_404(
             "SELECT 1 FROM study_activities WHERE id = ?", (activity_id,), f"Study activity {activity_id} not found."
         )
+        learner = get_learner(values.get("learner_id", DEFAULT_LEARNER))
+        now = clock.now()
         row = one(
             """
-            INSERT INTO study_sessions (group_id, study_activity_id, created_at)
-            VALUES (?, ?, ?)
-            RETURNING id, group_id, study_activity_id, created_at
+            INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, learning_day)
+            VALUES (?, ?, ?, ?, ?)
+            RETURNING id, group_id, study_activity_id, learner_id, created_at
             """,
-            (group_id, activity_id, utc_now()),
+            (
+                learner["id"],
+                group_id,
+                activity_id,
+                now.strftime(TIMESTAMP),
+                learning_day(now, learner["timezone"], learner["day_start_hour"]),
+            ),
         )
         return write.answer({**row, "session_id": row["id"]})
 
@@ -136,15 +158,18 @@ def create_session():
 
 
 def session_list(where="", params=()):
-    """A page of session rows as {items, total, page, per_page, total_pages}, newest first."""
+    """A page of the requested learner's session rows as {items, total, page, per_page,
+    total_pages}, newest first; where narrows it (to a group or an activity)."""
+    learner = requested_learner()
     page = Page()
     order = order_by(SESSION_SORT_KEYS, "start_time", "desc", tiebreak="s.id")
     if where:
+        where, params = f"{where} AND s.learner_id = ?", (*params, learner["id"])
         total = scalar(f"SELECT count(*) FROM study_sessions AS s WHERE {where}", params)
-        where = f"WHERE {where}"
     else:
-        total = scalar("SELECT sessions FROM totals")
-    rows = query(f"{SESSION_SELECT} {where} {order} LIMIT ? OFFSET ?", (*params, page.per_page, page.offset))
+        where, params = "s.learner_id = ?", (learner["id"],)
+        total = scalar("SELECT sessions FROM learner_totals WHERE learner_id = ?", params)
+    rows = query(f"{SESSION_SELECT} WHERE {where} {order} LIMIT ? OFFSET ?", (*params, page.per_page, page.offset))
     return {
         "items": rows,
         "total": total,

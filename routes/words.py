@@ -1,8 +1,9 @@
-"""Words: the vocabulary, each with its all-time answer totals."""
+"""Words: the vocabulary, each with a learner's all-time answer counts (?learner_id=, learner 1 by default)."""
 
-from flask import Blueprint, abort
+from flask import Blueprint
 
-from lib.db import one, query, scalar
+from lib.db import one_or_404, query, scalar
+from lib.learners import requested_learner
 from lib.listing import Page, order_by
 from lib.shapes import WORD_SELECT, WORD_SORT_KEYS, word
 
@@ -11,21 +12,22 @@ bp = Blueprint("words", __name__, url_prefix="/api/words")
 
 @bp.get("")
 def list_words():
+    learner = requested_learner()
     page = Page(default_per_page=50)
     order = order_by(WORD_SORT_KEYS, "kanji", "asc", tiebreak="w.id")
-    total = scalar("SELECT words FROM totals")
+    total = scalar("SELECT words FROM vocabulary_totals")
     # A deferred join: the OFFSET walks the narrow sort index for ids alone, and only the
     # page's rows are read whole (page 1,000 of 100,000 words: 1 ms instead of 14 ms).
     page_ids = f"""
         SELECT w.id
         FROM words AS w
-        LEFT JOIN word_stats AS wr ON wr.word_id = w.id
+        LEFT JOIN word_stats AS wr ON wr.learner_id = ? AND wr.word_id = w.id
         {order}
         LIMIT ? OFFSET ?
     """
     rows = query(
         f"{WORD_SELECT} JOIN ({page_ids}) AS page ON page.id = w.id {order}",
-        (page.per_page, page.offset),
+        (learner["id"], learner["id"], page.per_page, page.offset),
     )
     return {
         "words": [word(row) for row in rows],
@@ -38,9 +40,8 @@ def list_words():
 
 @bp.get("/<id:word_id>")
 def show_word(word_id):
-    row = one(f"{WORD_SELECT} WHERE w.id = ?", (word_id,))
-    if row is None:
-        abort(404, f"Word {word_id} not found.")
+    learner = requested_learner()
+    row = one_or_404(f"{WORD_SELECT} WHERE w.id = ?", (learner["id"], word_id), f"Word {word_id} not found.")
     groups = query(
         """
         SELECT g.id, g.name

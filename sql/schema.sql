@@ -17,15 +17,13 @@ CREATE INDEX words_kanji ON words (kanji, id);
 CREATE INDEX words_romaji ON words (romaji, id);
 CREATE INDEX words_english ON words (english, id);
 
--- words_count and last_session_at are counter caches (triggers below).
+-- words_count is a counter cache (triggers below).
 CREATE TABLE groups (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
-    words_count INTEGER NOT NULL DEFAULT 0,
-    last_session_at TEXT
+    words_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX groups_words_count ON groups (words_count, id);
-CREATE INDEX groups_last_session ON groups (last_session_at);
 
 CREATE TABLE word_groups (
     word_id INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
@@ -45,29 +43,46 @@ CREATE TABLE study_activities (
 -- The learning record store ----------------------------------------------------------
 -- Ids here are AUTOINCREMENT: never handed out twice, resets included.
 
--- review_items_count, correct_count and last_review_at are counter caches.
+-- A learning day is the learner's local date, rolling over at day_start_hour. Learner 1
+-- (UTC, midnight) always exists; clients that name no learner mean learner 1.
+CREATE TABLE learners (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    timezone TEXT NOT NULL DEFAULT 'UTC',
+    day_start_hour INTEGER NOT NULL DEFAULT 4 CHECK (day_start_hour BETWEEN 0 AND 23),
+    created_at TEXT NOT NULL
+);
+
+-- review_items_count, correct_count and last_review_at are counter caches; learning_day
+-- is the learner's learning day of created_at, worked out by the app.
 CREATE TABLE study_sessions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
     study_activity_id INTEGER NOT NULL REFERENCES study_activities (id) ON DELETE CASCADE,
     created_at TEXT NOT NULL,
+    learning_day TEXT NOT NULL,
     review_items_count INTEGER NOT NULL DEFAULT 0,
     correct_count INTEGER NOT NULL DEFAULT 0,
     last_review_at TEXT
 );
-CREATE INDEX study_sessions_created ON study_sessions (created_at, id);
-CREATE INDEX study_sessions_group ON study_sessions (group_id, created_at, id);
-CREATE INDEX study_sessions_activity ON study_sessions (study_activity_id, created_at, id);
+CREATE INDEX study_sessions_learner ON study_sessions (learner_id, created_at, id);
+CREATE INDEX study_sessions_group ON study_sessions (group_id, learner_id, created_at, id);
+CREATE INDEX study_sessions_activity ON study_sessions (study_activity_id, learner_id, created_at, id);
 
--- Every answer a learner gives: append-only (only the resets delete).
+-- Every answer a learner gives: append-only (only the resets delete). Its learner is its
+-- session's.
 CREATE TABLE word_review_items (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     study_session_id INTEGER NOT NULL REFERENCES study_sessions (id) ON DELETE CASCADE,
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     word_id INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
     correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    learning_day TEXT NOT NULL
 );
 CREATE INDEX word_review_items_session ON word_review_items (study_session_id, word_id);
+CREATE INDEX word_review_items_learner_word ON word_review_items (learner_id, word_id, id);
 CREATE INDEX word_review_items_word ON word_review_items (word_id);
 
 -- A learner's rating of a session: one per session and reviewer (anonymous is one).
@@ -95,24 +110,16 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 -- Counter caches ----------------------------------------------------------------------
 -- Kept by the triggers below in the transaction that changes the rows they count, so
--- lists and the dashboard never scan the history; flask check-db recounts them.
+-- lists and the dashboard never scan the history; flask check-db recounts them. They are
+-- kept per learner: two learners' answers never update the same row.
 
--- Each word's all-time answer counts. The rule for a mastered word lives here, once.
-CREATE TABLE word_stats (
-    word_id INTEGER PRIMARY KEY REFERENCES words (id) ON DELETE CASCADE,
-    correct_count INTEGER NOT NULL DEFAULT 0,
-    wrong_count INTEGER NOT NULL DEFAULT 0,
-    last_reviewed_at TEXT,
-    mastered INTEGER NOT NULL
-        GENERATED ALWAYS AS (correct_count + wrong_count >= 5 AND correct_count * 5 >= (correct_count + wrong_count) * 4)
-        VIRTUAL
-);
-CREATE INDEX word_stats_correct ON word_stats (correct_count);
-
--- One row of whole-database totals.
-CREATE TABLE totals (
+CREATE TABLE vocabulary_totals (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    words INTEGER NOT NULL DEFAULT 0,
+    words INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE learner_totals (
+    learner_id INTEGER PRIMARY KEY REFERENCES learners (id) ON DELETE CASCADE,
     sessions INTEGER NOT NULL DEFAULT 0,
     reviews INTEGER NOT NULL DEFAULT 0,
     correct INTEGER NOT NULL DEFAULT 0,
@@ -120,25 +127,51 @@ CREATE TABLE totals (
     mastered_words INTEGER NOT NULL DEFAULT 0
 );
 
--- Answers per UTC day, each day with the first day of its run of consecutive days (so the
--- streak is one lookup).
-CREATE TABLE review_days (
-    day TEXT PRIMARY KEY,
-    reviews INTEGER NOT NULL,
-    run_start TEXT
+-- Each learner's all-time answer counts for each word. The rule for a mastered word
+-- lives here, once.
+CREATE TABLE word_stats (
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    word_id INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
+    correct_count INTEGER NOT NULL DEFAULT 0,
+    wrong_count INTEGER NOT NULL DEFAULT 0,
+    last_reviewed_at TEXT,
+    mastered INTEGER NOT NULL
+        GENERATED ALWAYS AS (correct_count + wrong_count >= 5 AND correct_count * 5 >= (correct_count + wrong_count) * 4)
+        VIRTUAL,
+    PRIMARY KEY (learner_id, word_id)
 ) WITHOUT ROWID;
-CREATE INDEX review_days_run_start ON review_days (run_start);
+CREATE INDEX word_stats_correct ON word_stats (learner_id, correct_count, word_id);
+CREATE INDEX word_stats_wrong ON word_stats (learner_id, wrong_count, word_id);
+
+-- Answers per learner and learning day, each day with the first day of its run of
+-- consecutive days (so the streak is one lookup).
+CREATE TABLE review_days (
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    day TEXT NOT NULL,
+    reviews INTEGER NOT NULL,
+    run_start TEXT NOT NULL,
+    PRIMARY KEY (learner_id, day)
+) WITHOUT ROWID;
+
+-- The learning day of each learner's latest session in each group (active groups).
+CREATE TABLE learner_groups (
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    last_session_day TEXT NOT NULL,
+    PRIMARY KEY (learner_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX learner_groups_last_session ON learner_groups (learner_id, last_session_day);
 
 -- Triggers, each named for all it keeps ----------------------------------------------------
 
-CREATE TRIGGER words_insert_counts_totals_words AFTER INSERT ON words
+CREATE TRIGGER words_insert_counts_vocabulary_totals AFTER INSERT ON words
 BEGIN
-    UPDATE totals SET words = words + 1 WHERE id = 1;
+    UPDATE vocabulary_totals SET words = words + 1 WHERE id = 1;
 END;
 
-CREATE TRIGGER words_delete_counts_totals_words AFTER DELETE ON words
+CREATE TRIGGER words_delete_counts_vocabulary_totals AFTER DELETE ON words
 BEGIN
-    UPDATE totals SET words = words - 1 WHERE id = 1;
+    UPDATE vocabulary_totals SET words = words - 1 WHERE id = 1;
 END;
 
 CREATE TRIGGER word_groups_insert_counts_groups_words_count AFTER INSERT ON word_groups
@@ -151,25 +184,31 @@ BEGIN
     UPDATE groups SET words_count = words_count - 1 WHERE id = OLD.group_id;
 END;
 
-CREATE TRIGGER study_sessions_insert_counts_totals_sessions_and_groups_last_session_at
-AFTER INSERT ON study_sessions
+CREATE TRIGGER learners_insert_makes_learner_totals AFTER INSERT ON learners
 BEGIN
-    UPDATE totals SET sessions = sessions + 1 WHERE id = 1;
-    UPDATE groups SET last_session_at = NEW.created_at
-    WHERE id = NEW.group_id AND ifnull(last_session_at, '') < NEW.created_at;
+    INSERT INTO learner_totals (learner_id) VALUES (NEW.id);
+END;
+
+CREATE TRIGGER study_sessions_insert_counts_learner_totals_and_learner_groups AFTER INSERT ON study_sessions
+BEGIN
+    UPDATE learner_totals SET sessions = sessions + 1 WHERE learner_id = NEW.learner_id;
+    INSERT INTO learner_groups (learner_id, group_id, last_session_day)
+    VALUES (NEW.learner_id, NEW.group_id, NEW.learning_day)
+    ON CONFLICT (learner_id, group_id) DO UPDATE SET
+        last_session_day = max(last_session_day, excluded.last_session_day);
 END;
 
 CREATE TRIGGER word_review_items_insert_counts_word_stats AFTER INSERT ON word_review_items
 BEGIN
-    INSERT INTO word_stats (word_id, correct_count, wrong_count, last_reviewed_at)
-    VALUES (NEW.word_id, NEW.correct, 1 - NEW.correct, NEW.created_at)
-    ON CONFLICT (word_id) DO UPDATE SET
+    INSERT INTO word_stats (learner_id, word_id, correct_count, wrong_count, last_reviewed_at)
+    VALUES (NEW.learner_id, NEW.word_id, NEW.correct, 1 - NEW.correct, NEW.created_at)
+    ON CONFLICT (learner_id, word_id) DO UPDATE SET
         correct_count = correct_count + excluded.correct_count,
         wrong_count = wrong_count + excluded.wrong_count,
         last_reviewed_at = max(ifnull(last_reviewed_at, ''), excluded.last_reviewed_at);
 END;
 
-CREATE TRIGGER word_review_items_insert_counts_study_sessions_totals_and_review_days
+CREATE TRIGGER word_review_items_insert_counts_study_sessions_learner_totals_and_review_days
 AFTER INSERT ON word_review_items
 BEGIN
     UPDATE study_sessions SET
@@ -177,34 +216,42 @@ BEGIN
         correct_count = correct_count + NEW.correct,
         last_review_at = max(ifnull(last_review_at, ''), NEW.created_at)
     WHERE id = NEW.study_session_id;
-    UPDATE totals SET reviews = reviews + 1, correct = correct + NEW.correct WHERE id = 1;
-    INSERT INTO review_days (day, reviews) VALUES (substr(NEW.created_at, 1, 10), 1)
-    ON CONFLICT (day) DO UPDATE SET reviews = reviews + 1;
+    UPDATE learner_totals SET reviews = reviews + 1, correct = correct + NEW.correct
+    WHERE learner_id = NEW.learner_id;
+    INSERT INTO review_days (learner_id, day, reviews, run_start)
+    VALUES (NEW.learner_id, NEW.learning_day, 1, NEW.learning_day)
+    ON CONFLICT (learner_id, day) DO UPDATE SET reviews = reviews + 1;
 END;
 
-CREATE TRIGGER word_stats_insert_counts_totals_studied_and_mastered_words AFTER INSERT ON word_stats
+CREATE TRIGGER word_stats_insert_counts_learner_totals_studied_and_mastered_words AFTER INSERT ON word_stats
 BEGIN
-    UPDATE totals SET studied_words = studied_words + 1, mastered_words = mastered_words + NEW.mastered WHERE id = 1;
+    UPDATE learner_totals SET studied_words = studied_words + 1, mastered_words = mastered_words + NEW.mastered
+    WHERE learner_id = NEW.learner_id;
 END;
 
-CREATE TRIGGER word_stats_update_counts_totals_mastered_words AFTER UPDATE ON word_stats
+CREATE TRIGGER word_stats_update_counts_learner_totals_mastered_words AFTER UPDATE ON word_stats
 BEGIN
-    UPDATE totals SET mastered_words = mastered_words + NEW.mastered - OLD.mastered WHERE id = 1;
+    UPDATE learner_totals SET mastered_words = mastered_words + NEW.mastered - OLD.mastered
+    WHERE learner_id = NEW.learner_id;
 END;
 
-CREATE TRIGGER word_stats_delete_counts_totals_studied_and_mastered_words AFTER DELETE ON word_stats
+CREATE TRIGGER word_stats_delete_counts_learner_totals_studied_and_mastered_words AFTER DELETE ON word_stats
 BEGIN
-    UPDATE totals SET studied_words = studied_words - 1, mastered_words = mastered_words - OLD.mastered WHERE id = 1;
+    UPDATE learner_totals SET studied_words = studied_words - 1, mastered_words = mastered_words - OLD.mastered
+    WHERE learner_id = OLD.learner_id;
 END;
 
--- A new day continues the run of the day before it, if that day has answers; and a day
--- filled in before an existing run (answers recorded out of order) joins that run to its own.
+-- A new day continues the learner's run of the day before it, if that day has answers;
+-- a day filled in before an existing run (answers recorded out of order) joins that run.
 CREATE TRIGGER review_days_insert_sets_run_start AFTER INSERT ON review_days
 BEGIN
     UPDATE review_days
-    SET run_start = ifnull((SELECT run_start FROM review_days WHERE day = date(NEW.day, '-1 day')), NEW.day)
-    WHERE day = NEW.day;
+    SET run_start = ifnull(
+        (SELECT run_start FROM review_days WHERE learner_id = NEW.learner_id AND day = date(NEW.day, '-1 day')),
+        NEW.day
+    )
+    WHERE learner_id = NEW.learner_id AND day = NEW.day;
     UPDATE review_days
-    SET run_start = (SELECT run_start FROM review_days WHERE day = NEW.day)
-    WHERE run_start = date(NEW.day, '+1 day');
+    SET run_start = (SELECT run_start FROM review_days WHERE learner_id = NEW.learner_id AND day = NEW.day)
+    WHERE learner_id = NEW.learner_id AND run_start = date(NEW.day, '+1 day');
 END;

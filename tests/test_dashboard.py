@@ -11,10 +11,12 @@ def days_ago(n):
 
 
 def add_review(conn, session_id, word_id, correct, when):
+    """An answer of learner 1 (UTC days from midnight) recorded at when."""
     with db.transaction(conn):
         conn.execute(
-            "INSERT INTO word_review_items (study_session_id, word_id, correct, created_at) VALUES (?, ?, ?, ?)",
-            (session_id, word_id, int(correct), when),
+            "INSERT INTO word_review_items (study_session_id, learner_id, word_id, correct, created_at, learning_day) "
+            "VALUES (?, 1, ?, ?, ?, ?)",
+            (session_id, word_id, int(correct), when, when[:10]),
         )
 
 
@@ -73,8 +75,10 @@ def test_stats_follow_the_definitions(client, conn, session_id):
         json={"reviews": [{"word_id": w, "correct": bool(c)} for w, c in answers]},
     )
     old = client.post("/api/study_sessions", json={"group_id": 2, "study_activity_id": 1}).get_json()["id"]
-    conn.execute("UPDATE study_sessions SET created_at = ? WHERE id = ?", (days_ago(40), old))
-    conn.execute("UPDATE groups SET last_session_at = ? WHERE id = 2", (days_ago(40),))
+    conn.execute(
+        "UPDATE study_sessions SET created_at = ?, learning_day = ? WHERE id = ?", (days_ago(40), days_ago(40)[:10], old)
+    )
+    conn.execute("UPDATE learner_groups SET last_session_day = ? WHERE group_id = 2", (days_ago(40)[:10],))
     stats = client.get("/api/dashboard/stats").get_json()
     assert stats == {
         "total_vocabulary": SEED_WORDS,

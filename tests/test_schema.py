@@ -126,13 +126,13 @@ def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(db_path):
     assert checks.counter_mismatches(conn) == []
     assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
     sequences = {r["name"]: r["seq"] for r in conn.execute("SELECT name, seq FROM sqlite_sequence")}
-    assert sequences == {"study_sessions": 7, "word_review_items": 41, "session_feedback": 5}
+    assert sequences == {"study_sessions": 7, "word_review_items": 41, "session_feedback": 5, "learners": 1}
 
     with db.transaction(conn):
         seed.clear_history(conn)
     row = conn.execute(
-        "INSERT INTO study_sessions (group_id, study_activity_id, created_at) "
-        "VALUES (1, 1, '2026-01-03T00:00:00Z') RETURNING id"
+        "INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, learning_day) "
+        "VALUES (1, 1, 1, '2026-01-03T00:00:00Z', '2026-01-03') RETURNING id"
     ).fetchone()
     assert row["id"] == 8
     conn.close()

@@ -14,6 +14,7 @@ def test_create_session_returns_raw_row_and_session_id(client, conn):
         "id": row["id"],
         "group_id": 1,
         "study_activity_id": 1,
+        "learner_id": 1,
         "created_at": row["created_at"],
         "session_id": row["id"],
     }
