@@ -3,7 +3,7 @@
     python bench/run.py            # full run (about 5-10 minutes)
     python bench/run.py --quick    # under a minute, smaller histories
 
-Starts the API under gunicorn (gunicorn.conf.py, as the README serves it) on temporary
+Starts the API under the production server (serve.py, as the README serves it) on temporary
 databases filled by bench/generate.py, drives it with wrk from a separate process, and
 prints a table and a summary line. Every figure is a ratio of two measurements taken in
 this run on this machine (absolute times drift on shared machines; ratios much less).
@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 
 from harness import history  # noqa: E402
-from harness.servers import free_port, gunicorn_command, wait_until_healthy  # noqa: E402
+from harness.servers import free_port, production_command, wait_until_healthy  # noqa: E402
 from lib import db  # noqa: E402
 
-WORKERS = 4  # as gunicorn.conf.py serves by default (WEB_CONCURRENCY)
+WORKERS = 2  # serving processes, as serve.py runs by default (WEB_CONCURRENCY)
 
 REVIEW_LUA = """
 local words = %(words)d
@@ -91,7 +91,7 @@ def ensure_tools():
 
 
 class Server:
-    """gunicorn on a database file, in its own process group."""
+    """The production server on a database file, in its own process group."""
 
     def __init__(self, db_path, synchronous="FULL", workers=WORKERS):
         self.port = free_port()
@@ -103,9 +103,10 @@ class Server:
             "LANG_PORTAL_RATE_LIMITS": "off",  # one client address sends everything here
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
         }
         self.process = subprocess.Popen(
-            gunicorn_command(workers),
+            production_command(),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

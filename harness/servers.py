@@ -34,28 +34,14 @@ def wait_until_healthy(base_url, process, timeout=30.0):
     raise TimeoutError(f"{base_url} did not become healthy in {timeout} s")
 
 
-def gunicorn_command(workers=4, extra=()):
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "gunicorn.conf.py",
-        "--workers",
-        str(workers),
-        *extra,
-        "app:create_app()",
-    ]
-
-
 def production_command():
-    """The production server as the README's "Production" section starts it."""
-    return gunicorn_command()
+    """The production server as the README starts it (WEB_CONCURRENCY processes)."""
+    return [sys.executable, "serve.py"]
 
 
 @contextmanager
 def running_server(command, db_path, port=None, env=None, log=None):
-    """Run command (python app.py or gunicorn) on db_path and yield its base URL; the
+    """Run command (serve.py or python app.py) on db_path and yield its base URL; the
     server's log (stderr) goes to the file log when given."""
     port = port or free_port()
     environment = {**os.environ, "LANG_PORTAL_DB": str(db_path), "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}

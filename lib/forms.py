@@ -20,7 +20,11 @@ def new_session(body):
         if "study_activity_id" in body:
             raise ValidationError({"activity_id": "is another name for study_activity_id; send only one"})
         body = {**body, "study_activity_id": body["activity_id"]}
-    spec = {"group_id": (positive_id, True), "study_activity_id": (positive_id, True), "learner_id": (positive_id, False)}
+    spec = {
+        "group_id": (positive_id, True),
+        "study_activity_id": (positive_id, True),
+        "learner_id": (positive_id, False),
+    }
     return fields(body, spec, synonyms=["activity_id"])
 
 

@@ -32,7 +32,9 @@ def today(learner):
 
 def get_learner(learner_id):
     """The learner as a dict, or a 404."""
-    return one_or_404(f"SELECT {LEARNER_COLUMNS} FROM learners WHERE id = ?", (learner_id,), f"Learner {learner_id} not found.")
+    return one_or_404(
+        f"SELECT {LEARNER_COLUMNS} FROM learners WHERE id = ?", (learner_id,), f"Learner {learner_id} not found."
+    )
 
 
 def requested_learner():

@@ -103,7 +103,9 @@ def init_db(conn, seed_dir=SEED_DIR):
 def _clear(conn, tables):
     for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
-    conn.execute("UPDATE learner_totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0")
+    conn.execute(
+        "UPDATE learner_totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0"
+    )
 
 
 def clear_history(conn):

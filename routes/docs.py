@@ -7,6 +7,8 @@ import swagger_ui
 import yaml
 from flask import Blueprint, abort, send_from_directory
 
+from lib.validation import available_time_zones
+
 bp = Blueprint("docs", __name__, url_prefix="/api")
 
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
@@ -34,8 +36,11 @@ PAGE = """<!doctype html>
 
 @functools.cache
 def openapi_document():
-    """openapi.yaml as a dict (YAML anchors expanded), read once per process."""
-    return yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
+    """openapi.yaml as a dict (YAML anchors expanded), read once per process, with the
+    time zone names this server knows (its tz database) as the TimeZone enum."""
+    document = yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
+    document["components"]["schemas"]["TimeZone"]["enum"] = sorted(available_time_zones())
+    return document
 
 
 @bp.get("/openapi.json")

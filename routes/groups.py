@@ -92,7 +92,9 @@ def list_group_sessions(group_id):
     learner = requested_learner()
     page = Page(default_per_page=10)
     order = order_by(SESSION_SORT_KEYS, "start_time", "desc", tiebreak="s.id")
-    total = scalar("SELECT count(*) FROM study_sessions WHERE group_id = ? AND learner_id = ?", (group_id, learner["id"]))
+    total = scalar(
+        "SELECT count(*) FROM study_sessions WHERE group_id = ? AND learner_id = ?", (group_id, learner["id"])
+    )
     rows = query(
         f"{SESSION_SELECT} WHERE s.group_id = ? AND s.learner_id = ? {order} LIMIT ? OFFSET ?",
         (group_id, learner["id"], page.per_page, page.offset),

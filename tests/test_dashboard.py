@@ -76,7 +76,8 @@ def test_stats_follow_the_definitions(client, conn, session_id):
     )
     old = client.post("/api/study_sessions", json={"group_id": 2, "study_activity_id": 1}).get_json()["id"]
     conn.execute(
-        "UPDATE study_sessions SET created_at = ?, learning_day = ? WHERE id = ?", (days_ago(40), days_ago(40)[:10], old)
+        "UPDATE study_sessions SET created_at = ?, learning_day = ? WHERE id = ?",
+        (days_ago(40), days_ago(40)[:10], old),
     )
     conn.execute("UPDATE learner_groups SET last_session_day = ? WHERE group_id = 2", (days_ago(40)[:10],))
     stats = client.get("/api/dashboard/stats").get_json()

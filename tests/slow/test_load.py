@@ -1,4 +1,4 @@
-"""Several gunicorn worker processes, many concurrent clients, and crashes."""
+"""Several serving processes, many concurrent clients, and crashes."""
 
 import os
 import random
@@ -9,24 +9,31 @@ import time
 
 import pytest
 
-from harness.servers import ROOT, free_port, gunicorn_command, wait_until_healthy
+from harness.servers import ROOT, free_port, production_command, wait_until_healthy
 from lib import checks, db
 from tests.load import Ledger, database_matches_ledger, half_written_batches, run_clients
 from tests.slow.figures import FIGURES
 
 pytestmark = pytest.mark.slow
 
-WORKERS = 4
+PROCESSES = 2
 CLIENTS = 64
 REQUESTS_EACH = 25
 SERVER_ENV = {"LANG_PORTAL_RATE_LIMITS": "off"}
 
 
-def start_gunicorn(db_path, port, log):
-    env = {**os.environ, **SERVER_ENV, "LANG_PORTAL_DB": str(db_path), "HOST": "127.0.0.1", "PORT": str(port)}
-    # A session of its own, so one killpg takes the master and every worker at once.
+def start_server(db_path, port, log):
+    env = {
+        **os.environ,
+        **SERVER_ENV,
+        "LANG_PORTAL_DB": str(db_path),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(PROCESSES),
+    }
+    # A session of its own, so one killpg takes the parent and every serving process at once.
     process = subprocess.Popen(
-        gunicorn_command(WORKERS, extra=["--timeout", "60"]),
+        production_command(),
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -56,12 +63,12 @@ def check_database(db_path, ledger, exact):
         conn.close()
 
 
-def test_many_clients_on_many_workers_lose_nothing(tmp_path):
+def test_many_clients_on_several_processes_lose_nothing(tmp_path):
     db_path, log_path = tmp_path / "load.db", tmp_path / "server.log"
     port = free_port()
     ledger = Ledger()
     with open(log_path, "wb") as log:
-        server = start_gunicorn(db_path, port, log)
+        server = start_server(db_path, port, log)
         try:
             started = time.monotonic()
             run_clients(f"http://127.0.0.1:{port}", ledger, CLIENTS, REQUESTS_EACH)
@@ -71,7 +78,7 @@ def test_many_clients_on_many_workers_lose_nothing(tmp_path):
     log_text = log_path.read_text(errors="replace")
     total = sum(ledger.statuses.values())
     FIGURES["load"] = (
-        f"{CLIENTS} clients on {WORKERS} workers: {total} requests in {elapsed:.1f} s, "
+        f"{CLIENTS} clients on {PROCESSES} processes: {total} requests in {elapsed:.1f} s, "
         f"statuses {dict(sorted(ledger.statuses.items()))}, {len(ledger.reviews)} reviews acknowledged"
     )
     assert ledger.connection_errors == 0
@@ -91,7 +98,7 @@ def test_sigkill_under_load_loses_no_acknowledged_write(tmp_path):
     rng = random.Random(7)
     with open(tmp_path / "server.log", "wb") as log:
         for cycle in range(KILL_CYCLES):
-            server = start_gunicorn(db_path, port, log)
+            server = start_server(db_path, port, log)
             halt = threading.Event()
             load = threading.Thread(
                 target=run_clients, args=(f"http://127.0.0.1:{port}", ledger, 32, 10_000, halt, cycle)
@@ -103,7 +110,7 @@ def test_sigkill_under_load_loses_no_acknowledged_write(tmp_path):
             halt.set()
             load.join(timeout=60)
             assert not load.is_alive()
-        server = start_gunicorn(db_path, port, log)  # one more start: recovery after the last kill
+        server = start_server(db_path, port, log)  # one more start: recovery after the last kill
         stop(server)
     assert not [s for s in ledger.statuses if s >= 500]
     assert ledger.connection_errors > 0  # the kills did land mid-request

@@ -7,16 +7,16 @@ import sys
 import pytest
 import requests
 
-from harness.servers import ROOT, gunicorn_command, running_server
+from harness.servers import ROOT, production_command, running_server
 from lib import db, schema, seed
 
 pytestmark = pytest.mark.slow
 
 SEED_WORDS = sum(len(words) for words in seed.load_seed()[0].values())
-SERVERS = [[sys.executable, "app.py"], gunicorn_command(workers=2)]
+SERVERS = [production_command(), [sys.executable, "app.py"]]
 
 
-@pytest.mark.parametrize("command", SERVERS, ids=["python-app.py", "gunicorn"])
+@pytest.mark.parametrize("command", SERVERS, ids=["serve.py", "python-app.py"])
 def test_first_start_creates_and_seeds_the_database(tmp_path, command):
     db_path = tmp_path / "first-start.db"
     assert not db_path.exists()
@@ -34,7 +34,7 @@ def test_first_start_creates_and_seeds_the_database(tmp_path, command):
         assert requests.get(f"{base_url}/api/study_sessions").json()["total"] == 1
 
 
-@pytest.mark.parametrize("command", SERVERS, ids=["python-app.py", "gunicorn"])
+@pytest.mark.parametrize("command", SERVERS, ids=["serve.py", "python-app.py"])
 def test_a_database_from_a_newer_version_stops_the_server(tmp_path, command):
     db_path = tmp_path / "future.db"
     conn = db.connect(str(db_path))
