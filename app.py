@@ -9,7 +9,7 @@ from flask_cors import CORS
 from lib import auth, bodies, commands, config, db, errors, ratelimit, schema, seed
 from lib.jsonio import OrjsonProvider
 from lib.paths import CanonicalPaths, IdConverter
-from routes import admin, dashboard, docs, groups, learners, study_activities, study_sessions, words
+from routes import admin, dashboard, docs, groups, learners, study_activities, study_queue, study_sessions, words
 
 
 def create_app(test_config=None):
@@ -37,7 +37,7 @@ def create_app(test_config=None):
     origins = {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])}
     CORS(app, origins=sorted(origins), max_age=600, expose_headers=["Retry-After"])
     commands.init_app(app)
-    for module in (words, groups, study_activities, study_sessions, learners, dashboard, admin, docs):
+    for module in (words, groups, study_activities, study_sessions, study_queue, learners, dashboard, admin, docs):
         app.register_blueprint(module.bp)
     return app
 

@@ -81,14 +81,34 @@ def generate(path, words, reviews, learners=1, seed=1):
             group = (s * 7919) % groups + 1  # any word; the group does not matter for reviews
             word = min(words, (group - 1) * GROUP_SIZE + rng.randint(1, GROUP_SIZE))
             moment = session_time(s) + timedelta(seconds=i % 20)
-            rows.append((s, learner_of(s), word, int(rng.random() < 0.75), stamp(moment), moment.date().isoformat()))
+            correct = rng.random() < 0.75
+            rows.append(
+                (s, learner_of(s), word, int(correct), 3 if correct else 1, stamp(moment), moment.date().isoformat())
+            )
         with db.transaction(conn):
             conn.executemany(
-                "INSERT INTO word_review_items (study_session_id, learner_id, word_id, correct, created_at, learning_day) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO word_review_items "
+                "(study_session_id, learner_id, word_id, correct, grade, created_at, learning_day) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
         done += n
+    with db.transaction(conn):
+        # Memory states of the right shape, made up rather than replayed (replaying a
+        # million answers through FSRS would take longer than the rest): every answered
+        # word is in review, with its last answer's day and a due day within 20 days of it.
+        conn.execute(
+            """
+            UPDATE word_stats SET
+                state = 2,
+                stability = 1 + word_id % 30,
+                difficulty = 1 + word_id % 9,
+                last_review = substr(last_reviewed_at, 1, 10),
+                due = date(last_reviewed_at, '+' || (word_id % 20) || ' days'),
+                reps = correct_count + wrong_count,
+                lapses = wrong_count
+            """
+        )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     conn.close()

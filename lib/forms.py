@@ -28,13 +28,61 @@ def new_session(body):
     return fields(body, spec, synonyms=["activity_id"])
 
 
-def word_answer(item, prefix=""):
-    """One answer {word_id, correct}; is_correct is accepted as a synonym of correct."""
+MAX_DURATION_MS = 24 * 60 * 60 * 1000
+MAX_RESPONSE = 500
+
+
+def grade(value):
+    """How well the word was recalled: 1 again, 2 hard, 3 good, 4 easy."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+        raise Invalid("must be an integer from 1 to 4 (1 again, 2 hard, 3 good, 4 easy)")
+    return value
+
+
+def duration_ms(value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DURATION_MS:
+        raise Invalid(f"must be a whole number of milliseconds from 0 to {MAX_DURATION_MS}")
+    return value
+
+
+ANSWER_FIELDS = {
+    "word_id": (positive_id, True),
+    "correct": (answer, False),
+    "grade": (grade, False),
+    "duration_ms": (duration_ms, False),
+    "response": (text(MAX_RESPONSE), False),
+}
+
+
+def word_answer(item, prefix="", spec=ANSWER_FIELDS):
+    """One answer {word_id, correct and/or grade, duration_ms?, response?}; is_correct is
+    accepted as a synonym of correct. Without a grade, correct false is 1 and true is 3;
+    with both, they must agree (1 with false, 2-4 with true): hard is a pass."""
     if "is_correct" in item:
         if "correct" in item:
             raise ValidationError({prefix + "is_correct": "is another name for correct; send only one"})
         item = {**item, "correct": item["is_correct"]}
-    return fields(item, {"word_id": (positive_id, True), "correct": (answer, True)}, prefix, synonyms=["is_correct"])
+    values = fields(item, spec, prefix, synonyms=["is_correct"])
+    if "grade" not in values:
+        if "correct" not in values:
+            raise ValidationError({prefix + "correct": "is required (or grade, or both)"})
+        values["grade"] = 3 if values["correct"] else 1
+    elif "correct" in values and values["correct"] != (values["grade"] >= 2):
+        raise ValidationError(
+            {
+                prefix + "grade": f"{values['grade']} does not agree with correct {str(values['correct']).lower()} "
+                "(grade 1 is a wrong answer, 2 to 4 right ones)"
+            }
+        )
+    values["correct"] = values["grade"] >= 2
+    return values
+
+
+def word_review(body):
+    """The body of POST /study_sessions/:id/words/:word_id/review: an answer without word_id."""
+    return word_answer(body, spec={k: v for k, v in ANSWER_FIELDS.items() if k != "word_id"})
 
 
 def _batch_items(reviews):
@@ -44,7 +92,7 @@ def _batch_items(reviews):
     answers, details = [], {}
     for i, item in enumerate(reviews):
         if not isinstance(item, dict):
-            details[f"reviews[{i}]"] = "must be an object {word_id, correct}"
+            details[f"reviews[{i}]"] = "must be an object {word_id, correct or grade}"
             continue
         try:
             answers.append(word_answer(item, prefix=f"reviews[{i}]."))
@@ -72,7 +120,7 @@ def feedback(body):
 
 # The three forms of POST /study_sessions/:id/review, told apart by their fields.
 REVIEW_FORMS = {
-    "word": {"word_id", "correct", "is_correct"},
+    "word": {"word_id", "correct", "is_correct", "grade", "duration_ms", "response"},
     "batch": {"reviews"},
     "feedback": {"rating", "comments", "reviewer_id"},
 }

@@ -16,7 +16,13 @@ from lib.db import one_or_404
 from lib.validation import MAX_ID, brief
 
 DEFAULT_LEARNER = 1
-LEARNER_COLUMNS = "id, name, timezone, day_start_hour, created_at"
+LEARNER_COLUMNS = "id, name, timezone, day_start_hour, created_at"  # a Learner, as the API shows one
+SCHEDULE_COLUMNS = "fsrs_parameters, desired_retention"  # what lib/memory needs besides
+
+
+def public(learner):
+    """The learner as the API shows one."""
+    return {key: learner[key] for key in ("id", "name", "timezone", "day_start_hour", "created_at")}
 
 
 def learning_day(moment, timezone, day_start_hour):
@@ -31,9 +37,11 @@ def today(learner):
 
 
 def get_learner(learner_id):
-    """The learner as a dict, or a 404."""
+    """The learner as a dict (with its scheduler's settings), or a 404."""
     return one_or_404(
-        f"SELECT {LEARNER_COLUMNS} FROM learners WHERE id = ?", (learner_id,), f"Learner {learner_id} not found."
+        f"SELECT {LEARNER_COLUMNS}, {SCHEDULE_COLUMNS} FROM learners WHERE id = ?",
+        (learner_id,),
+        f"Learner {learner_id} not found.",
     )
 
 

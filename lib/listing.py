@@ -12,7 +12,8 @@ MAX_PER_PAGE = 500
 MAX_PAGE = 1_000_000_000
 
 
-def _int_arg(name, default, maximum=None):
+def int_arg(name, default, maximum=None):
+    """A positive integer query parameter (default when absent), or a 400."""
     raw = request.args.get(name)
     if raw is None:
         return default
@@ -30,8 +31,8 @@ class Page:
     its own default page size (the portal sends none and was designed around these)."""
 
     def __init__(self, default_per_page=DEFAULT_PER_PAGE):
-        self.number = _int_arg("page", 1, MAX_PAGE)
-        self.per_page = _int_arg("per_page", default_per_page, MAX_PER_PAGE)
+        self.number = int_arg("page", 1, MAX_PAGE)
+        self.per_page = int_arg("per_page", default_per_page, MAX_PER_PAGE)
         self.offset = (self.number - 1) * self.per_page
 
     def total_pages(self, total):

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lib.clock import utc_now
+from lib import memory
 from lib.db import transaction
 from lib.schema import migrate
 
@@ -93,8 +93,9 @@ def load_rows(conn, seed_dir=SEED_DIR):
 
 
 def init_db(conn, seed_dir=SEED_DIR):
-    """Bring the schema up to date and seed an empty database."""
+    """Bring the schema up to date (and the memory states it adds), and seed an empty database."""
     migrate(conn)
+    memory.rebuild_missing(conn)
     if conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"] == 0:
         with transaction(conn):
             load_rows(conn, seed_dir)
@@ -116,10 +117,14 @@ def clear_history(conn):
 
 def reset_to_seed(conn, seed_dir=SEED_DIR):
     """Empty every table and load the seed data again, inside the caller's transaction.
-    The learners go too, but for learner 1, who is made anew as the migration made it."""
-    _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES + ("learners",))
+    The learners go too, but for learner 1, who is put back as the migration made them."""
+    _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
+    conn.execute("DELETE FROM learners WHERE id != 1")
     conn.execute(
-        "INSERT INTO learners (id, name, timezone, day_start_hour, created_at) VALUES (1, 'Learner 1', 'UTC', 0, ?)",
-        (utc_now(),),
+        """
+        UPDATE learners
+        SET name = 'Learner 1', timezone = 'UTC', day_start_hour = 0, fsrs_parameters = NULL, desired_retention = 0.9
+        WHERE id = 1
+        """
     )
     return load_rows(conn, seed_dir)

@@ -63,6 +63,10 @@ def word(row):
     return row
 
 
+# An answer as the API returns it (the raw row, but for its learner and learning day).
+REVIEW_ITEM_COLUMNS = "id, study_session_id, word_id, correct, grade, duration_ms, response, created_at"
+
+
 def review_item(row):
     """A word_review_items row with correct as a JSON boolean."""
     return {**row, "correct": bool(row["correct"])}

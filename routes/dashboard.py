@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 from flask import Blueprint, current_app
 
-from lib.db import one, scalar
+from lib.db import one, query, scalar
 from lib.learners import requested_learner, today
+from lib.listing import int_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard")
 
@@ -98,3 +99,30 @@ def study_progress():
     learner = requested_learner()
     studied = scalar("SELECT studied_words FROM learner_totals WHERE learner_id = ?", (learner["id"],))
     return {"total_words_studied": studied, "total_available_words": scalar("SELECT words FROM vocabulary_totals")}
+
+
+MAX_FORECAST_DAYS = 365
+
+
+@bp.get("/forecast")
+def forecast():
+    """How many words fall due on each of the learner's next learning days, starting with
+    today (whose count includes every overdue word)."""
+    learner = requested_learner()
+    days = int_arg("days", 14, MAX_FORECAST_DAYS)
+    first = today(learner)
+    end = (first + timedelta(days=days)).isoformat()
+    due = dict(
+        (row["day"], row["due"])
+        for row in query(
+            """
+            SELECT max(due, ?) AS day, count(*) AS due
+            FROM word_stats
+            WHERE learner_id = ? AND due < ?
+            GROUP BY 1
+            """,
+            (first.isoformat(), learner["id"], end),
+        )
+    )
+    dates = [(first + timedelta(days=n)).isoformat() for n in range(days)]
+    return {"days": [{"date": day, "due": due.get(day, 0)} for day in dates]}

@@ -1,11 +1,14 @@
 """Groups of words, their words and their study sessions."""
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
+from werkzeug.exceptions import BadRequest
 
 from lib.db import one, query, scalar
 from lib.learners import requested_learner
-from lib.listing import Page, order_by
+from lib.listing import Page, int_arg, order_by
 from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, WORD_SELECT, WORD_SORT_KEYS, word
+from lib.validation import brief
+from routes import study_queue
 
 bp = Blueprint("groups", __name__, url_prefix="/api/groups")
 
@@ -71,19 +74,30 @@ def list_group_words(group_id):
 
 @bp.get("/<id:group_id>/words/raw")
 def list_group_words_raw(group_id):
-    """Every word of the group at once, for study activities such as the typing tutor."""
+    """Every word of the group at once, for study activities such as the typing tutor; with
+    ?order=due, the learner's study queue for the group instead (limit words, 20 by default)."""
     group = get_group(group_id)
     learner = requested_learner()
-    rows = query(
-        f"""
-        {WORD_SELECT}
-        JOIN word_groups AS wg ON wg.word_id = w.id
-        WHERE wg.group_id = ?
-        ORDER BY w.id
-        """,
-        (learner["id"], group_id),
-    )
-    return {"group_id": group_id, "group_name": group["group_name"], "words": [word(row) for row in rows]}
+    order = request.args.get("order", "id")
+    if order not in ("id", "due"):
+        raise BadRequest(f"Query parameter order must be id or due, not {brief(order)}.")
+    if order == "due":
+        limit = int_arg("limit", study_queue.DEFAULT_LIMIT, study_queue.MAX_LIMIT)
+        words = [row for row, _ in study_queue.queue(learner, group_id, limit)]
+    else:
+        limit = int_arg("limit", -1)  # SQLite's LIMIT -1: no limit
+        rows = query(
+            f"""
+            {WORD_SELECT}
+            JOIN word_groups AS wg ON wg.word_id = w.id
+            WHERE wg.group_id = ?
+            ORDER BY w.id
+            LIMIT ?
+            """,
+            (learner["id"], group_id, limit),
+        )
+        words = [word(row) for row in rows]
+    return {"group_id": group_id, "group_name": group["group_name"], "words": words}
 
 
 @bp.get("/<id:group_id>/study_sessions")

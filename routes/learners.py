@@ -1,12 +1,16 @@
 """Learners: each has their own history, figures, time zone and learning day."""
 
-from flask import Blueprint
+import json
 
+from flask import Blueprint
+from werkzeug.exceptions import UnprocessableEntity
+
+from lib import fitting, memory
 from lib.clock import utc_now
-from lib.db import one, query, scalar
+from lib.db import get_db, one, query, scalar
 from lib.errors import ValidationError
 from lib.idempotency import idempotent_transaction
-from lib.learners import LEARNER_COLUMNS, get_learner
+from lib.learners import LEARNER_COLUMNS, get_learner, public
 from lib.listing import Page
 from lib.validation import Invalid, fields, json_body, text, time_zone
 
@@ -68,14 +72,14 @@ def create_learner():
 
 @bp.get("/<id:learner_id>")
 def show_learner(learner_id):
-    return get_learner(learner_id)
+    return public(get_learner(learner_id))
 
 
 @bp.put("/<id:learner_id>")
 def update_learner(learner_id):
     values = read_learner(json_body(), required=False)
     with idempotent_transaction() as write:
-        learner = {**get_learner(learner_id), **values}
+        learner = {**public(get_learner(learner_id)), **values}
         row = one(
             f"""
             UPDATE learners
@@ -86,3 +90,49 @@ def update_learner(learner_id):
             learner,
         )
         return write.answer(row)
+
+
+def learner_log(learner_id):
+    """The learner's answers for fitting.Log: (word, grade, learning day) by word, then as recorded."""
+    cursor = get_db().execute(
+        "SELECT word_id, grade, learning_day FROM word_review_items WHERE learner_id = ? ORDER BY word_id, id",
+        (learner_id,),
+    )
+    return fitting.from_rows((row["word_id"], row["grade"], row["learning_day"]) for row in cursor)
+
+
+def schedule(learner, log):
+    parameters = list(memory.parameters_of(learner))
+    return {
+        "parameters": parameters,
+        "desired_retention": learner["desired_retention"],
+        "evaluation": fitting.evaluate(log, parameters),
+    }
+
+
+@bp.get("/<id:learner_id>/schedule")
+def show_schedule(learner_id):
+    """The learner's FSRS parameters and desired retention, and how well they predict the
+    learner's own answers."""
+    learner = get_learner(learner_id)
+    return schedule(learner, learner_log(learner_id))
+
+
+@bp.post("/<id:learner_id>/schedule/optimize")
+def optimize_schedule(learner_id):
+    """Fit the parameters to the learner's answers, store them, and reschedule every word."""
+    fields(json_body(required=False), {})
+    learner = get_learner(learner_id)
+    log = learner_log(learner_id)
+    if log.reviews < fitting.MIN_REVIEWS_TO_FIT:
+        raise UnprocessableEntity(
+            f"Fitting needs at least {fitting.MIN_REVIEWS_TO_FIT} answers that count (not a word's first answer, "
+            f"nor one on the same learning day as the one before); learner {learner_id} has {log.reviews}."
+        )
+    before = fitting.evaluate(log, memory.parameters_of(learner))
+    fitted = fitting.fit(log, memory.parameters_of(learner))
+    with idempotent_transaction() as write:
+        write.conn.execute("UPDATE learners SET fsrs_parameters = ? WHERE id = ?", (json.dumps(fitted), learner_id))
+        learner = {**learner, "fsrs_parameters": json.dumps(fitted)}
+        memory.rebuild(write.conn, learner)
+        return write.answer({**schedule(learner, log), "previous_evaluation": before})

@@ -5,16 +5,16 @@ import sqlite3
 from flask import Blueprint, abort
 from werkzeug.exceptions import BadRequest
 
-from lib import clock, forms
+from lib import clock, forms, memory
 from lib.clock import TIMESTAMP, utc_now
-from lib.db import one, one_or_404, query, scalar
+from lib.db import get_db, one, one_or_404, query, scalar
 from lib.errors import FeedbackExists
 from lib.idempotency import idempotent_transaction
 from lib.learners import DEFAULT_LEARNER, get_learner, learning_day, requested_learner
 from lib.listing import Page, order_by
 from lib.ratelimit import feedback_limit, limiter, review_limit, stored
-from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, review_item, word
-from lib.validation import answer, fields, json_body
+from lib.shapes import REVIEW_ITEM_COLUMNS, SESSION_SELECT, SESSION_SORT_KEYS, review_item, word
+from lib.validation import json_body
 
 bp = Blueprint("study_sessions", __name__, url_prefix="/api/study_sessions")
 
@@ -50,9 +50,9 @@ def record_answers(session_id, answers):
     the session's learner and falls on the learner's current learning day. The foreign
     keys check the words inside the write (no lookups ahead of it); when one fails, the
     lookup says which is missing (and the 404 rolls the transaction back)."""
-    session = one_or_404(
+    learner = one_or_404(
         """
-        SELECT s.learner_id, l.timezone, l.day_start_hour
+        SELECT l.id, l.timezone, l.day_start_hour, l.fsrs_parameters, l.desired_retention
         FROM study_sessions AS s
         JOIN learners AS l ON l.id = s.learner_id
         WHERE s.id = ?
@@ -61,25 +61,36 @@ def record_answers(session_id, answers):
         f"Study session {session_id} not found.",
     )
     now = clock.now()
-    stamp, day = now.strftime(TIMESTAMP), learning_day(now, session["timezone"], session["day_start_hour"])
-    try:
-        return [
-            review_item(
-                one(
-                    """
-                    INSERT INTO word_review_items
-                        (study_session_id, learner_id, word_id, correct, created_at, learning_day)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    RETURNING id, study_session_id, word_id, correct, created_at
-                    """,
-                    (session_id, session["learner_id"], a["word_id"], int(a["correct"]), stamp, day),
-                )
+    stamp, day = now.strftime(TIMESTAMP), learning_day(now, learner["timezone"], learner["day_start_hour"])
+    rows = []
+    for a in answers:
+        try:
+            row = one(
+                f"""
+                INSERT INTO word_review_items
+                    (study_session_id, learner_id, word_id, correct, grade, duration_ms, response,
+                     created_at, learning_day)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING {REVIEW_ITEM_COLUMNS}
+                """,
+                (
+                    session_id,
+                    learner["id"],
+                    a["word_id"],
+                    int(a["correct"]),
+                    a["grade"],
+                    a.get("duration_ms"),
+                    a.get("response"),
+                    stamp,
+                    day,
+                ),
             )
-            for a in answers
-        ]
-    except sqlite3.IntegrityError:
-        require_words([a["word_id"] for a in answers])
-        raise
+        except sqlite3.IntegrityError:
+            require_words([a["word_id"] for a in answers])
+            raise
+        memory.record(get_db(), learner, a["word_id"], a["grade"], day)
+        rows.append(review_item(row))
+    return rows
 
 
 def find_feedback(session_id, reviewer_id):
@@ -293,7 +304,7 @@ def update_feedback(session_id):
 @bp.post("/<id:session_id>/words/<id:word_id>/review")
 @limit_word_reviews
 def record_word_review(session_id, word_id):
-    values = fields(json_body(), {"correct": (answer, True)})
+    values = forms.word_review(json_body())
     with idempotent_transaction() as write:
-        row = record_answers(session_id, [{"word_id": word_id, "correct": values["correct"]}])[0]
+        row = record_answers(session_id, [{**values, "word_id": word_id}])[0]
         return write.answer({**row, "success": True})

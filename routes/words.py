@@ -2,10 +2,11 @@
 
 from flask import Blueprint
 
-from lib.db import one_or_404, query, scalar
-from lib.learners import requested_learner
+from lib import memory
+from lib.db import one, one_or_404, query, scalar
+from lib.learners import requested_learner, today
 from lib.listing import Page, order_by
-from lib.shapes import WORD_SELECT, WORD_SORT_KEYS, word
+from lib.shapes import REVIEW_ITEM_COLUMNS, WORD_SELECT, WORD_SORT_KEYS, review_item, word
 
 bp = Blueprint("words", __name__, url_prefix="/api/words")
 
@@ -40,6 +41,8 @@ def list_words():
 
 @bp.get("/<id:word_id>")
 def show_word(word_id):
+    """The word with the learner's counts, the groups it is in, and the learner's memory of
+    it (null before the first answer)."""
     learner = requested_learner()
     row = one_or_404(f"{WORD_SELECT} WHERE w.id = ?", (learner["id"], word_id), f"Word {word_id} not found.")
     groups = query(
@@ -52,4 +55,41 @@ def show_word(word_id):
         """,
         (word_id,),
     )
-    return {"word": {**word(row), "groups": groups}}
+    state = one(
+        f"SELECT {memory.MEMORY_COLUMNS} FROM word_stats WHERE learner_id = ? AND word_id = ?",
+        (learner["id"], word_id),
+    )
+    shown = memory.shown(state, today(learner).isoformat(), memory.parameters_of(learner))
+    return {"word": {**word(row), "groups": groups, "memory": shown}}
+
+
+@bp.get("/<id:word_id>/reviews")
+def list_word_reviews(word_id):
+    """The learner's answers to the word, newest first."""
+    learner = requested_learner()
+    one_or_404("SELECT 1 FROM words WHERE id = ?", (word_id,), f"Word {word_id} not found.")
+    page = Page()
+    total = (
+        scalar(
+            "SELECT correct_count + wrong_count FROM word_stats WHERE learner_id = ? AND word_id = ?",
+            (learner["id"], word_id),
+        )
+        or 0
+    )
+    rows = query(
+        f"""
+        SELECT {REVIEW_ITEM_COLUMNS}
+        FROM word_review_items
+        WHERE learner_id = ? AND word_id = ?
+        ORDER BY id DESC
+        LIMIT ? OFFSET ?
+        """,
+        (learner["id"], word_id, page.per_page, page.offset),
+    )
+    return {
+        "items": [review_item(row) for row in rows],
+        "total": total,
+        "page": page.number,
+        "per_page": page.per_page,
+        "total_pages": page.total_pages(total),
+    }

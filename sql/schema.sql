@@ -45,12 +45,16 @@ CREATE TABLE study_activities (
 
 -- A learning day is the learner's local date, rolling over at day_start_hour. Learner 1
 -- (UTC, midnight) always exists; clients that name no learner mean learner 1.
+-- fsrs_parameters are the learner's 21 FSRS-6 parameters (NULL: the defaults), as JSON.
 CREATE TABLE learners (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     timezone TEXT NOT NULL DEFAULT 'UTC',
     day_start_hour INTEGER NOT NULL DEFAULT 4 CHECK (day_start_hour BETWEEN 0 AND 23),
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    fsrs_parameters TEXT CHECK (fsrs_parameters IS NULL OR json_valid(fsrs_parameters)),
+    desired_retention REAL NOT NULL DEFAULT 0.9
+        CHECK (desired_retention > 0 AND desired_retention < 1)
 );
 
 -- review_items_count, correct_count and last_review_at are counter caches; learning_day
@@ -71,15 +75,20 @@ CREATE INDEX study_sessions_group ON study_sessions (group_id, learner_id, creat
 CREATE INDEX study_sessions_activity ON study_sessions (study_activity_id, learner_id, created_at, id);
 
 -- Every answer a learner gives: append-only (only the resets delete). Its learner is its
--- session's.
+-- session's; an answer brought in from another tool (flask import-reviews) has no session.
+-- grade: 1 again, 2 hard, 3 good, 4 easy; correct is grade >= 2.
 CREATE TABLE word_review_items (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    study_session_id INTEGER NOT NULL REFERENCES study_sessions (id) ON DELETE CASCADE,
+    study_session_id INTEGER REFERENCES study_sessions (id) ON DELETE CASCADE,
     learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     word_id INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
     correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+    grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 4),
+    duration_ms INTEGER CHECK (duration_ms >= 0),
+    response TEXT,
     created_at TEXT NOT NULL,
-    learning_day TEXT NOT NULL
+    learning_day TEXT NOT NULL,
+    CHECK (correct = (grade >= 2))
 );
 CREATE INDEX word_review_items_session ON word_review_items (study_session_id, word_id);
 CREATE INDEX word_review_items_learner_word ON word_review_items (learner_id, word_id, id);
@@ -127,8 +136,10 @@ CREATE TABLE learner_totals (
     mastered_words INTEGER NOT NULL DEFAULT 0
 );
 
--- Each learner's all-time answer counts for each word. The rule for a mastered word
--- lives here, once.
+-- Each learner's all-time answer counts for each word (the rule for a mastered word lives
+-- here, once), and the word's FSRS memory state for the learner (lib/memory.py): state
+-- (2 review), stability, difficulty, due and last_review (learning days), reps, lapses.
+-- The app updates the memory with each answer; flask reschedule rebuilds it.
 CREATE TABLE word_stats (
     learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     word_id INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
@@ -138,10 +149,18 @@ CREATE TABLE word_stats (
     mastered INTEGER NOT NULL
         GENERATED ALWAYS AS (correct_count + wrong_count >= 5 AND correct_count * 5 >= (correct_count + wrong_count) * 4)
         VIRTUAL,
+    state INTEGER,
+    stability REAL,
+    difficulty REAL,
+    due TEXT,
+    last_review TEXT,
+    reps INTEGER NOT NULL DEFAULT 0,
+    lapses INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (learner_id, word_id)
 ) WITHOUT ROWID;
 CREATE INDEX word_stats_correct ON word_stats (learner_id, correct_count, word_id);
 CREATE INDEX word_stats_wrong ON word_stats (learner_id, wrong_count, word_id);
+CREATE INDEX word_stats_due ON word_stats (learner_id, due);
 
 -- Answers per learner and learning day, each day with the first day of its run of
 -- consecutive days (so the streak is one lookup).

@@ -14,9 +14,10 @@ def add_review(conn, session_id, word_id, correct, when):
     """An answer of learner 1 (UTC days from midnight) recorded at when."""
     with db.transaction(conn):
         conn.execute(
-            "INSERT INTO word_review_items (study_session_id, learner_id, word_id, correct, created_at, learning_day) "
-            "VALUES (?, 1, ?, ?, ?, ?)",
-            (session_id, word_id, int(correct), when, when[:10]),
+            "INSERT INTO word_review_items "
+            "(study_session_id, learner_id, word_id, correct, grade, created_at, learning_day) "
+            "VALUES (?, 1, ?, ?, ?, ?, ?)",
+            (session_id, word_id, int(correct), 3 if correct else 1, when, when[:10]),
         )
 
 

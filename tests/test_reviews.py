@@ -30,9 +30,12 @@ def test_word_review_stores_and_returns_raw_row(client, conn, session_id, correc
         "study_session_id": session_id,
         "word_id": 5,
         "correct": bool(correct),
+        "grade": 3 if correct else 1,
+        "duration_ms": None,
+        "response": None,
         "created_at": row["created_at"],
     }
-    assert row["correct"] == int(correct)
+    assert (row["correct"], row["grade"]) == (int(correct), 3 if correct else 1)
 
 
 def test_word_review_updates_totals_in_step(client, conn, session_id):

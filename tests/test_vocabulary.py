@@ -65,7 +65,7 @@ def test_bad_list_parameters_are_400(client, query):
 
 def test_show_word_lists_its_groups_with_name(client):
     body = client.get("/api/words/1").get_json()
-    assert set(body["word"]) == WORD_KEYS | {"groups"}
+    assert set(body["word"]) == WORD_KEYS | {"groups", "memory"}
     assert body["word"]["groups"] == [{"id": 1, "name": "Adjectives"}]
 
 
