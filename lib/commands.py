@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lib import checks, db, schema, seed, word_files
+from lib import checks, clock, db, memory, review_files, schema, seed, word_files
+from lib.learners import learning_day
 
 
 @contextmanager
@@ -107,6 +108,92 @@ def _with_progress(words, f, bar):
         yield word
 
 
+def _learner(conn, learner_id):
+    learner = conn.execute(
+        "SELECT id, timezone, day_start_hour, fsrs_parameters, desired_retention FROM learners WHERE id = ?",
+        (learner_id,),
+    ).fetchone()
+    if learner is None:
+        raise click.ClickException(f"There is no learner {learner_id}.")
+    return learner
+
+
+@click.command("reschedule")
+@with_appcontext
+@click.option("--learner", "learner_id", type=int, help="Only this learner (every learner without it).")
+def reschedule_command(learner_id):
+    """Rebuild memory states from the review log (what each answer made, one by one)."""
+    with cli_db() as conn:
+        ids = [learner_id] if learner_id else [r["id"] for r in conn.execute("SELECT id FROM learners ORDER BY id")]
+        for each in ids:
+            learner = _learner(conn, each)
+            with db.transaction(conn):
+                words = memory.rebuild(conn, learner)
+            click.echo(f"Learner {each}: {words} words rescheduled.")
+
+
+@click.command("import-reviews")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--learner", "learner_id", type=int, required=True, help="Whose answers these are.")
+def import_reviews_command(file, learner_id):
+    """Import a review log (CSV: word_id,grade,reviewed_at,duration_ms) as the learner's
+    answers, and schedule from it. All or nothing: the first bad row is reported with its
+    line and nothing is written. Each word's answers must come in time order, after the
+    learner's answers to it already recorded."""
+    with open(file, "rb") as f, cli_db(create=True) as conn:
+        learner = _learner(conn, learner_id)
+        try:
+            with db.transaction(conn):
+                imported = _import_reviews(conn, learner, review_files.reviews(word_files.Lines(f)))
+        except word_files.BadInput as e:
+            raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
+    click.echo(f"Imported {imported} answers for learner {learner_id}.")
+
+
+def _import_reviews(conn, learner, rows):
+    """Insert each answer and move the memory on by it, one by one, in the caller's transaction."""
+    latest = {}  # word id -> the time of the learner's latest answer to it
+    count = 0
+    for line, review in rows:
+        word_id, moment = review["word_id"], review["reviewed_at"]
+        if word_id not in latest:
+            if conn.execute("SELECT 1 FROM words WHERE id = ?", (word_id,)).fetchone() is None:
+                raise word_files.BadInput(f"line {line}: there is no word {word_id}")
+            last = conn.execute(
+                "SELECT max(created_at) AS at FROM word_review_items WHERE learner_id = ? AND word_id = ?",
+                (learner["id"], word_id),
+            ).fetchone()["at"]
+            latest[word_id] = last or ""
+        stamp = moment.strftime(clock.TIMESTAMP)
+        if stamp < latest[word_id]:
+            raise word_files.BadInput(
+                f"line {line}: word {word_id} was answered at {latest[word_id]}, later than {stamp}; "
+                "give each word's answers in time order, after those already recorded"
+            )
+        latest[word_id] = stamp
+        day = learning_day(moment, learner["timezone"], learner["day_start_hour"])
+        conn.execute(
+            """
+            INSERT INTO word_review_items
+                (study_session_id, learner_id, word_id, correct, grade, duration_ms, created_at, learning_day)
+            VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (learner["id"], word_id, int(review["grade"] >= 2), review["grade"], review["duration_ms"], stamp, day),
+        )
+        memory.record(conn, learner, word_id, review["grade"], day)
+        count += 1
+    return count
+
+
 def init_app(app):
-    for command in (init_db_command, seed_command, reset_history_command, check_db_command, import_words_command):
+    for command in (
+        init_db_command,
+        seed_command,
+        reset_history_command,
+        check_db_command,
+        import_words_command,
+        reschedule_command,
+        import_reviews_command,
+    ):
         app.cli.add_command(command)

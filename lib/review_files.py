@@ -1,0 +1,62 @@
+"""Review logs for flask import-reviews: CSV with the header word_id,grade,reviewed_at,duration_ms
+(times RFC 3339, duration_ms may be empty), read as a stream, every problem named by line."""
+
+import csv
+from datetime import UTC, datetime
+
+from lib.word_files import BadInput
+
+COLUMNS = ("word_id", "grade", "reviewed_at", "duration_ms")
+MAX_DURATION_MS = 24 * 60 * 60 * 1000
+
+
+def _integer(text, name, low, high):
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or not low <= int(text) <= high:
+        raise BadInput(f"{name} must be a whole number from {low} to {high}, not {text[:40]!r}")
+    return int(text)
+
+
+def _moment(text):
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadInput(
+            f"reviewed_at must be an RFC 3339 time with its offset (2024-03-29T20:32:32Z), not {text[:40]!r}"
+        )
+    return moment.astimezone(UTC)
+
+
+def reviews(lines):
+    """(line, {word_id, grade, reviewed_at (UTC datetime), duration_ms}) for each row."""
+    reader = csv.reader(iter(lines), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as e:
+        raise BadInput(f"line 1: {e}") from None
+    if header is None or [name.strip() for name in header] != list(COLUMNS):
+        raise BadInput(f"line 1: the header must be {','.join(COLUMNS)}")
+    while True:
+        line = lines.number + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise BadInput(f"line {line}: {e}") from None
+        if len(row) != len(COLUMNS):
+            raise BadInput(f"line {line}: the row has {len(row)} fields, not {len(COLUMNS)}")
+        word_id, grade, reviewed_at, duration = (field.strip() for field in row)
+        try:
+            yield (
+                line,
+                {
+                    "word_id": _integer(word_id, "word_id", 1, 2**63 - 1),
+                    "grade": _integer(grade, "grade", 1, 4),
+                    "reviewed_at": _moment(reviewed_at),
+                    "duration_ms": _integer(duration, "duration_ms", 0, MAX_DURATION_MS) if duration else None,
+                },
+            )
+        except BadInput as e:
+            raise BadInput(f"line {line}: {e}") from None
