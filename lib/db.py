@@ -128,7 +128,15 @@ def _thread_connection(app):
     if conn is None or pid != os.getpid():
         # A connection must not cross a fork; a child process opens its own.
         local.conn, local.pid = connect_app_db(app), os.getpid()
+        app.extensions.setdefault("lang_portal_connections", []).append(local.conn)
     return local.conn
+
+
+def close_connections(app):
+    """Close every thread's connection of the app (the next request opens new ones)."""
+    for conn in app.extensions.pop("lang_portal_connections", []):
+        conn.close()
+    app.extensions.pop("lang_portal_db", None)
 
 
 def release_db(exc=None):

@@ -32,11 +32,21 @@ def seeded_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def seeded_app(tmp_path_factory):
+    """One app for the tests that need no settings of their own: making an app costs more
+    than most tests (Werkzeug compiles every route), so the tests share it and each points
+    it at a database file of its own (the app fixture)."""
+    return make_app(tmp_path_factory.mktemp("shared") / "unused.db")
+
+
 @pytest.fixture
-def app(db_path, seeded_file):
+def app(seeded_app, db_path, seeded_file):
     """An app on a fresh database file: schema applied, the tests' seed loaded."""
     shutil.copyfile(seeded_file, db_path)
-    return make_app(db_path)
+    seeded_app.config["DATABASE"] = db_path
+    yield seeded_app
+    db.close_connections(seeded_app)
 
 
 @pytest.fixture
