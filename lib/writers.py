@@ -18,13 +18,15 @@ class WriterQueue:
     ms at a time, whatever the other writer's transaction actually took.
 
     A wait is bounded: threads of one process queue on a lock with a timeout, and the
-    one at the head waits for the file lock, polling it without blocking once a blocking
-    wait would outlast the bound (flock itself cannot time out)."""
+    one at the head polls the file lock without blocking, every 0.1 ms at first and every
+    1 ms at most, until the bound (flock itself cannot time out). Measured at 64 clients
+    (README "Production"), the queue halves the review p99 against SQLite's busy handler."""
 
     _by_path = weakref.WeakValueDictionary()  # alive while a connection holds it
     _guard = threading.Lock()
 
     def __init__(self, path):
+        self.owner = None  # the thread that holds the turn
         self.thread_lock = threading.Lock()
         self.fd = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o644)
         self.pid = os.getpid()
@@ -42,26 +44,32 @@ class WriterQueue:
         os.close(self.fd)
 
     def acquire(self, timeout):
-        """Take the writer's turn within timeout seconds, or raise WriteTimeout."""
+        """Take the writer's turn within timeout seconds, or raise WriteTimeout. A thread
+        that already holds the turn (through another connection) would wait for itself:
+        that is a mistake in the code, and a RuntimeError says so at once."""
+        if self.owner == threading.get_ident():
+            raise RuntimeError("this thread already holds the write lock, through another connection")
         deadline = time.monotonic() + timeout
         if not self.thread_lock.acquire(timeout=max(timeout, 0)):
             raise WriteTimeout
         try:
-            pause = 0.0005
+            pause = 0.0001
             while True:
                 try:
                     fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self.owner = threading.get_ident()
                     return
                 except BlockingIOError:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise WriteTimeout from None
                     time.sleep(min(pause, left))
-                    pause = min(pause * 2, 0.005)
+                    pause = min(pause * 2, 0.001)
         except BaseException:
             self.thread_lock.release()
             raise
 
     def release(self):
+        self.owner = None
         fcntl.flock(self.fd, fcntl.LOCK_UN)
         self.thread_lock.release()

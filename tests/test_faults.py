@@ -4,6 +4,7 @@ what is wrong, writes are refused rather than lost, and reads go on where they c
 import os
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -141,3 +142,17 @@ def test_every_command_refuses_a_database_from_the_future(runner, future_db, tmp
 def test_the_server_refuses_to_start_on_a_database_from_the_future(app, future_db):
     with pytest.raises(SystemExit, match=f"schema version {future_db}, but this code knows versions up to"):
         prepare_database(app)
+
+
+def test_a_second_connection_writing_from_the_same_thread_is_refused_at_once(conn, db_path):
+    """Waiting for itself would be forever (or the whole write bound): it is a bug, said at once."""
+    other = db.connect(db_path)
+    conn.begin_write()
+    try:
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="already holds the write lock"):
+            other.begin_write()
+        assert time.monotonic() - started < 0.1
+    finally:
+        conn.end_write(commit=False)
+        other.close()
