@@ -5,6 +5,7 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -70,18 +71,36 @@ def impatient_app(app):
     return make_app(app.config["DATABASE"], WRITE_TIMEOUT=0.3)
 
 
+@contextmanager
+def long_writer(conn):
+    """Another thread holds the database for writing (as an import would) until the block ends."""
+    started, done = threading.Event(), threading.Event()
+
+    def write():
+        conn.begin_write()
+        started.set()
+        done.wait(10)
+        conn.end_write(commit=False)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    started.wait(5)
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(5)
+
+
 def test_a_write_queued_behind_a_long_writer_is_503_with_retry_after(impatient_app, conn):
     client = impatient_app.test_client()
-    conn.begin_write()  # a long writer (an import, say) holds the database
-    try:
+    with long_writer(conn):
         response = client.post("/api/study_sessions", json=NEW_SESSION)
         assert response.status_code == 503 and "busy" in error_of(response)
         assert int(response.headers["Retry-After"]) >= 1
         # Reads go on while the writer runs.
         assert client.get("/api/words").status_code == 200
         assert client.get("/api/health").status_code == 200
-    finally:
-        conn.end_write(commit=False)
     assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 200
     assert count(conn, "study_sessions") == 1
 
@@ -102,9 +121,8 @@ def test_a_writer_outside_the_queue_also_bounds_the_wait(impatient_app, db_path)
 def test_the_writer_queue_is_free_again_after_a_timeout(impatient_app, conn):
     """A timed-out writer leaves no lock behind: the next writer, in another thread, goes."""
     client = impatient_app.test_client()
-    conn.begin_write()
-    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
-    conn.end_write(commit=False)
+    with long_writer(conn):
+        assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
     statuses = []
     thread = threading.Thread(
         target=lambda: statuses.append(client.post("/api/study_sessions", json=NEW_SESSION).status_code)
