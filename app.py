@@ -20,7 +20,6 @@ def create_app(test_config=None):
         config.from_environment(),
         SEED_DIR=str(seed.SEED_DIR),
         MAX_CONTENT_LENGTH=1024 * 1024,
-        RATELIMIT_HEADERS_ENABLED=True,
     )
     if test_config:
         # Tests get no rate limits unless they ask for them.
@@ -31,8 +30,8 @@ def create_app(test_config=None):
 
     db.init_app(app)
     errors.init_app(app)
-    ratelimit.init_app(app)  # before_request order: rate limit, token, JSON bodies
-    auth.init_app(app)
+    ratelimit.init_app(app)
+    auth.init_app(app)  # before_request order: token, JSON bodies
     bodies.init_app(app)
     origins = {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])}
     CORS(app, origins=sorted(origins), max_age=600, expose_headers=["Retry-After"])

@@ -1,26 +1,94 @@
-"""Rate limits per client address (Flask-Limiter), answered with a JSON 429 and Retry-After.
-Routes apply them (routes/study_sessions.py): feedback and word reviews have their own."""
+"""Rate limits per client address, on the two routes that need them (session feedback and
+word answers), answered with a JSON 429 and Retry-After.
 
-from flask import current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+Only a request that stored something counts against a limit: a learner in a class behind
+one address must not lose their turn to a classmate's 400, 404 or 409. The limits are
+fixed windows of the `limits` library (the core of Flask-Limiter), parsed from its
+notation ("120 per minute"). Flask-Limiter itself was measured and left: its hook ran on
+every request of every route, and the `limits` memory storage starts a timer thread
+every few requests (README "Performance"). Here only a limited route does any work, and
+the counters of one process live in WindowCounters; LANG_PORTAL_RATE_LIMIT_STORAGE may
+name a storage `limits` knows (redis://...) to share the counters between processes and
+servers.
+"""
 
-limiter = Limiter(key_func=get_remote_address)
+import functools
+import threading
+import time
+
+from flask import current_app, request
+from limits import parse
+from limits.storage import storage_from_string
+from werkzeug.exceptions import TooManyRequests
+
+SWEEP_EVERY = 1000  # increments between sweeps of expired counters
 
 
-def feedback_limit():
-    return current_app.config["FEEDBACK_RATE_LIMIT"]
+class WindowCounters:
+    """Fixed-window counters in this process's memory, each forgotten when its window ends
+    (swept now and then, so that addresses that never return do not pile up)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = {}  # key -> [count, end of window (time.time())]
+        self.increments = 0
+
+    def get(self, key):
+        with self.lock:
+            entry = self.counts.get(key)
+            return entry[0] if entry and entry[1] > time.time() else 0
+
+    def get_expiry(self, key):
+        with self.lock:
+            entry = self.counts.get(key)
+            return entry[1] if entry else time.time()
+
+    def incr(self, key, expiry, amount=1):
+        now = time.time()
+        with self.lock:
+            entry = self.counts.get(key)
+            if entry is None or entry[1] <= now:
+                entry = self.counts[key] = [0, now + expiry]
+            entry[0] += amount
+            self.increments += 1
+            if self.increments % SWEEP_EVERY == 0:
+                self.counts = {k: v for k, v in self.counts.items() if v[1] > now}
+            return entry[0]
 
 
-def review_limit():
-    return current_app.config["REVIEW_RATE_LIMIT"]
+def limited(limit_setting, scope, applies=lambda: True):
+    """Decorate a view with the limit named by the config key limit_setting, for requests
+    for which applies() is true; each scope counts separately."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            config = current_app.config
+            if not config["RATELIMIT_ENABLED"] or not applies():
+                return view(*args, **kwargs)
+            item = _parsed(config[limit_setting])
+            counters = current_app.extensions["lang_portal_limits"]
+            key = item.key_for(scope, request.remote_addr or "unknown")
+            if counters.get(key) >= item.amount:
+                retry_after = max(1, int(counters.get_expiry(key) - time.time()) + 1)
+                raise TooManyRequests(str(item), retry_after=retry_after)
+            response = current_app.make_response(view(*args, **kwargs))
+            if 200 <= response.status_code < 300:
+                counters.incr(key, item.get_expiry())
+            return response
+
+        return checked
+
+    return decorate
 
 
-def stored(response):
-    """Only a request that stored something counts against a limit: a learner in a class
-    behind one address must not lose their turn to a classmate's 400, 404 or 409."""
-    return 200 <= response.status_code < 300
+@functools.lru_cache(maxsize=32)
+def _parsed(text):
+    return parse(text)
 
 
 def init_app(app):
-    limiter.init_app(app)
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    app.extensions["lang_portal_limits"] = WindowCounters() if uri == "memory://" else storage_from_string(uri)
+    _parsed(app.config["FEEDBACK_RATE_LIMIT"])  # a limit that cannot be parsed stops the start
+    _parsed(app.config["REVIEW_RATE_LIMIT"])

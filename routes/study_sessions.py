@@ -12,18 +12,14 @@ from lib.errors import FeedbackExists
 from lib.idempotency import idempotent_transaction
 from lib.learners import DEFAULT_LEARNER, get_learner, learning_day, requested_learner
 from lib.listing import Page, order_by
-from lib.ratelimit import feedback_limit, limiter, review_limit, stored
+from lib.ratelimit import limited
 from lib.shapes import REVIEW_ITEM_COLUMNS, SESSION_SELECT, SESSION_SORT_KEYS, review_item, word
 from lib.validation import json_body
 
 bp = Blueprint("study_sessions", __name__, url_prefix="/api/study_sessions")
 
-limit_feedback = limiter.limit(
-    feedback_limit, scope="feedback", exempt_when=lambda: not forms.is_feedback(), deduct_when=stored
-)
-limit_word_reviews = limiter.limit(
-    review_limit, scope="word_reviews", exempt_when=forms.is_feedback, deduct_when=stored
-)
+limit_feedback = limited("FEEDBACK_RATE_LIMIT", scope="feedback", applies=forms.is_feedback)
+limit_word_reviews = limited("REVIEW_RATE_LIMIT", scope="word_reviews", applies=lambda: not forms.is_feedback())
 
 FEEDBACK_COLUMNS = "id, study_session_id, reviewer_id, rating, comments, created_at, updated_at"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib import checks
+from lib import checks, ratelimit
 from tests.helpers import count, error_of, make_app, snapshot
 
 
@@ -185,3 +185,25 @@ def test_the_default_limits_let_a_class_of_forty_behind_one_address_study(app, c
     assert statuses == {200}
     assert count(conn, "session_feedback") == 40
     assert count(conn, "word_review_items") == 2400
+
+
+def test_window_counters_forget_a_window_when_it_ends(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    counters = ratelimit.WindowCounters()
+    assert [counters.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    assert counters.get("a") == 3 and counters.get_expiry("a") == 1060.0
+    clock[0] = 1060.0
+    assert counters.get("a") == 0
+    assert counters.incr("a", 60) == 1 and counters.get_expiry("a") == 1120.0
+
+
+def test_window_counters_sweep_addresses_that_never_return(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    counters = ratelimit.WindowCounters()
+    for n in range(ratelimit.SWEEP_EVERY - 1):
+        counters.incr(f"address {n}", 60)
+    clock[0] = 61.0
+    counters.incr("late", 60)  # the 1000th increment sweeps the ended windows
+    assert list(counters.counts) == ["late"]
