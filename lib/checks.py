@@ -102,10 +102,13 @@ COUNTER_CHECKS = {
             (SELECT count(*) FROM word_review_items WHERE learner_id = l.id),
             (SELECT ifnull(sum(correct), 0) FROM word_review_items WHERE learner_id = l.id),
             (SELECT count(*) FROM word_stats WHERE learner_id = l.id),
-            (SELECT ifnull(sum(mastered), 0) FROM word_stats WHERE learner_id = l.id)
+            (SELECT ifnull(sum(mastered), 0) FROM word_stats WHERE learner_id = l.id),
+            (SELECT count(*) FROM word_stats WHERE learner_id = l.id AND correct_count > 0),
+            (SELECT count(*) FROM word_stats WHERE learner_id = l.id AND wrong_count > 0)
         FROM learners AS l
         EXCEPT
-        SELECT learner_id, sessions, reviews, correct, studied_words, mastered_words FROM learner_totals
+        SELECT learner_id, sessions, reviews, correct, studied_words, mastered_words, correct_words, wrong_words
+        FROM learner_totals
     """,
     "vocabulary_totals": """
         SELECT (SELECT count(*) FROM words)

@@ -39,9 +39,9 @@ class Page:
         return max(1, math.ceil(total / self.per_page))
 
 
-def order_by(sort_keys, default_key, default_order, tiebreak):
-    """The ORDER BY clause for sort_by/order: sort_keys maps each accepted key to a SQL
-    expression written in code; anything else is a 400 naming the allowed keys."""
+def sort_choice(sort_keys, default_key, default_order):
+    """(key, "ASC" or "DESC") from sort_by and order, checked against sort_keys; anything
+    else is a 400 naming what is allowed."""
     key = request.args.get("sort_by", default_key)
     if key not in sort_keys:
         allowed = ", ".join(sort_keys)
@@ -49,4 +49,11 @@ def order_by(sort_keys, default_key, default_order, tiebreak):
     order = request.args.get("order", default_order).lower()
     if order not in ("asc", "desc"):
         raise BadRequest(f"Query parameter order must be asc or desc, not {brief(order)}.")
-    return f"ORDER BY {sort_keys[key]} {order.upper()}, {tiebreak} {order.upper()}"
+    return key, order.upper()
+
+
+def order_by(sort_keys, default_key, default_order, tiebreak):
+    """The ORDER BY clause for sort_by/order: sort_keys maps each accepted key to a SQL
+    expression written in code; ties are broken by tiebreak in the same direction."""
+    key, direction = sort_choice(sort_keys, default_key, default_order)
+    return f"ORDER BY {sort_keys[key]} {direction}, {tiebreak} {direction}"

@@ -127,13 +127,17 @@ CREATE TABLE vocabulary_totals (
     words INTEGER NOT NULL DEFAULT 0
 );
 
+-- correct_words and wrong_words: how many words have each count above 0 (for the lists
+-- sorted by a count, routes/words.py).
 CREATE TABLE learner_totals (
     learner_id INTEGER PRIMARY KEY REFERENCES learners (id) ON DELETE CASCADE,
     sessions INTEGER NOT NULL DEFAULT 0,
     reviews INTEGER NOT NULL DEFAULT 0,
     correct INTEGER NOT NULL DEFAULT 0,
     studied_words INTEGER NOT NULL DEFAULT 0,
-    mastered_words INTEGER NOT NULL DEFAULT 0
+    mastered_words INTEGER NOT NULL DEFAULT 0,
+    correct_words INTEGER NOT NULL DEFAULT 0,
+    wrong_words INTEGER NOT NULL DEFAULT 0
 );
 
 -- Each learner's all-time answer counts for each word (the rule for a mastered word lives
@@ -242,21 +246,35 @@ BEGIN
     ON CONFLICT (learner_id, day) DO UPDATE SET reviews = reviews + 1;
 END;
 
-CREATE TRIGGER word_stats_insert_counts_learner_totals_studied_and_mastered_words AFTER INSERT ON word_stats
+CREATE TRIGGER word_stats_insert_counts_learner_totals_studied_mastered_correct_and_wrong_words
+AFTER INSERT ON word_stats
 BEGIN
-    UPDATE learner_totals SET studied_words = studied_words + 1, mastered_words = mastered_words + NEW.mastered
+    UPDATE learner_totals SET
+        studied_words = studied_words + 1,
+        mastered_words = mastered_words + NEW.mastered,
+        correct_words = correct_words + (NEW.correct_count > 0),
+        wrong_words = wrong_words + (NEW.wrong_count > 0)
     WHERE learner_id = NEW.learner_id;
 END;
 
-CREATE TRIGGER word_stats_update_counts_learner_totals_mastered_words AFTER UPDATE ON word_stats
+CREATE TRIGGER word_stats_update_counts_learner_totals_mastered_correct_and_wrong_words
+AFTER UPDATE OF correct_count, wrong_count ON word_stats
 BEGIN
-    UPDATE learner_totals SET mastered_words = mastered_words + NEW.mastered - OLD.mastered
+    UPDATE learner_totals SET
+        mastered_words = mastered_words + NEW.mastered - OLD.mastered,
+        correct_words = correct_words + (NEW.correct_count > 0) - (OLD.correct_count > 0),
+        wrong_words = wrong_words + (NEW.wrong_count > 0) - (OLD.wrong_count > 0)
     WHERE learner_id = NEW.learner_id;
 END;
 
-CREATE TRIGGER word_stats_delete_counts_learner_totals_studied_and_mastered_words AFTER DELETE ON word_stats
+CREATE TRIGGER word_stats_delete_counts_learner_totals_studied_mastered_correct_and_wrong_words
+AFTER DELETE ON word_stats
 BEGIN
-    UPDATE learner_totals SET studied_words = studied_words - 1, mastered_words = mastered_words - OLD.mastered
+    UPDATE learner_totals SET
+        studied_words = studied_words - 1,
+        mastered_words = mastered_words - OLD.mastered,
+        correct_words = correct_words - (OLD.correct_count > 0),
+        wrong_words = wrong_words - (OLD.wrong_count > 0)
     WHERE learner_id = OLD.learner_id;
 END;
 

@@ -200,3 +200,39 @@ def test_default_page_sizes_are_the_portals(client, path, per_page):
 def test_group_words_default_page_is_ten_words(client):
     body = client.get("/api/groups/2/words").get_json()
     assert len(body["words"]) == 10 and body["total_pages"] == 2
+
+
+def expected_order(client, key, order):
+    words = []
+    for page in range(1, 4):
+        words += client.get(f"/api/words?sort_by=kanji&per_page=10&page={page}").get_json()["words"]
+    return [w["id"] for w in sorted(words, key=lambda w: (w[key], w["id"]), reverse=order == "desc")]
+
+
+def all_pages(client, key, order, per_page):
+    ids, page = [], 1
+    while True:
+        body = client.get(f"/api/words?sort_by={key}&order={order}&per_page={per_page}&page={page}").get_json()
+        ids += [w["id"] for w in body["words"]]
+        if page >= body["total_pages"]:
+            return ids
+        page += 1
+
+
+@pytest.mark.parametrize("every_word_answered", [False, True])
+@pytest.mark.parametrize("key", ["correct_count", "wrong_count"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("per_page", [1, 4, 7, 27])
+def test_pages_sorted_by_a_count_are_the_sorted_vocabulary_cut_in_pages(
+    client, session_id, every_word_answered, key, order, per_page
+):
+    """Read from the count indexes and the id order, not sorted: every page of every size
+    must still be where a full sort puts it (words at 0, answered or not, by id)."""
+    answers = [(3, True), (3, True), (5, False), (8, True), (8, False), (13, False), (20, True), (21, True)]
+    if every_word_answered:
+        answers += [(w, False) for w in range(1, 28) if w not in {3, 5, 8, 13, 20, 21}]
+    client.post(
+        f"/api/study_sessions/{session_id}/review",
+        json={"reviews": [{"word_id": w, "correct": c} for w, c in answers]},
+    )
+    assert all_pages(client, key, order, per_page) == expected_order(client, key, order)
