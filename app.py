@@ -3,10 +3,9 @@
 import logging
 import os
 
-from flask import Flask
-from flask_cors import CORS
+from flask import Flask, request
 
-from lib import auth, bodies, commands, config, db, errors, ratelimit, schema, seed
+from lib import auth, bodies, commands, config, cors, db, errors, ratelimit, schema, seed
 from lib.jsonio import OrjsonProvider
 from lib.paths import CanonicalPaths, IdConverter
 from routes import admin, dashboard, docs, groups, learners, study_activities, study_queue, study_sessions, words
@@ -31,14 +30,21 @@ def create_app(test_config=None):
     db.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
-    auth.init_app(app)  # before_request order: token, JSON bodies
     bodies.init_app(app)
-    origins = {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])}
-    CORS(app, origins=sorted(origins), max_age=600, expose_headers=["Retry-After"])
+    app.before_request(guard_writes)
+    cors.init_app(app, {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])})
     commands.init_app(app)
     for module in (words, groups, study_activities, study_sessions, study_queue, learners, dashboard, admin, docs):
         app.register_blueprint(module.bp)
     return app
+
+
+def guard_writes():
+    """before_request: a write needs the token (when one is set), then a JSON body within
+    the limit; reads pass at once."""
+    if request.method in bodies.WRITE_METHODS and request.routing_exception is None:
+        auth.require_token()
+        bodies.require_json_writes()
 
 
 def prepare_database(app):

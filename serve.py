@@ -88,10 +88,8 @@ def bound_slow_requests(server, timeout):
     server.channel_class = Channel
 
 
-def serve(sock, threads, request_timeout, idle_timeout):
-    from app import create_app
-
-    server = create_server(create_app(), sockets=[sock], threads=threads, channel_timeout=idle_timeout, **SETTINGS)
+def serve(sock, factory, threads, request_timeout, idle_timeout):
+    server = create_server(factory(), sockets=[sock], threads=threads, channel_timeout=idle_timeout, **SETTINGS)
     bound_slow_requests(server, request_timeout)
     server.run()
 
@@ -148,11 +146,10 @@ def run_processes(count, start):
         spawn()
 
 
-def main():
-    from app import create_app, prepare_database
-
-    app = create_app()  # reads and checks every LANG_PORTAL_* setting
-    prepare_database(app)
+def run(factory):
+    """Serve the app factory makes, as configured by HOST, PORT, WEB_CONCURRENCY and
+    LANG_PORTAL_THREADS, _REQUEST_TIMEOUT and _IDLE_TIMEOUT (bench/run.py serves a bare
+    Flask app the same way, to compare)."""
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
     processes = int(os.environ.get("WEB_CONCURRENCY", "2"))
     threads = int(os.environ.get("LANG_PORTAL_THREADS", "8"))
@@ -161,9 +158,16 @@ def main():
     sock = listening_socket(host, port)
     print(f"lang-portal: serving http://{host}:{sock.getsockname()[1]} with {processes} processes", flush=True)
     if processes <= 1 or not hasattr(os, "fork"):
-        serve(sock, threads, request_timeout, idle_timeout)
+        serve(sock, factory, threads, request_timeout, idle_timeout)
     else:
-        run_processes(processes, lambda: serve(sock, threads, request_timeout, idle_timeout))
+        run_processes(processes, lambda: serve(sock, factory, threads, request_timeout, idle_timeout))
+
+
+def main():
+    from app import create_app, prepare_database
+
+    prepare_database(create_app())  # create_app reads and checks every LANG_PORTAL_* setting
+    run(create_app)
 
 
 if __name__ == "__main__":

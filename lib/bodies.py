@@ -44,9 +44,8 @@ def _read_at_most(stream, limit):
 
 
 def require_json_writes():
-    """before_request: a write must be JSON in UTF-8 (415) and no larger than the limit (413)."""
-    if request.method not in WRITE_METHODS or request.routing_exception is not None:
-        return  # a read, or no such endpoint (the 404/405 comes next)
+    """A write (the caller checks it is one, to a route that exists) must be JSON in UTF-8
+    (415) and no larger than the limit (413)."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(
             f"Send writes as JSON with Content-Type: application/json (got {request.mimetype or 'none'}); "
@@ -63,4 +62,3 @@ def require_json_writes():
 
 def init_app(app):
     app.wsgi_app = ChunkedBodies(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
-    app.before_request(require_json_writes)

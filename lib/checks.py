@@ -16,25 +16,33 @@ def file_problem(path, identity=None):
     """Why the database file at path cannot take writes now, in a sentence, or None.
     identity is the (device, inode) a connection opened: a file deleted or replaced under
     the server matters most, as SQLite would go on writing into the unlinked file and
-    every write would be lost. Cheap enough for every write and health check: a stat, an
-    access check and the file's first 100 bytes (SQLite's header), no scan of the data."""
+    every write would be lost. Cheap enough for every write and health check: a stat and
+    an access check, and the file's first 100 bytes (SQLite's header) read again only when
+    the file has changed since they were last found sound."""
     try:
-        if identity is not None and file_identity(path) != identity:
-            return "The database file was replaced while the server was running; restart the server."
-        with open(path, "rb") as f:
-            header = f.read(100)
+        st = os.stat(path)
     except FileNotFoundError:
         if identity is None:
             return (
-                "The database file is missing; create it with flask init-db (or start the server with python app.py)."
+                "The database file is missing; create it with flask init-db (or start the server with python serve.py)."
             )
         return "The database file was deleted while the server was running; restore it and restart the server."
-    page_size = int.from_bytes(header[16:18], "big") if len(header) == 100 else 0
-    if not header.startswith(b"SQLite format 3\x00") or page_size not in VALID_PAGE_SIZES:
-        return "The database file is damaged (its header is not SQLite's); restore it from a backup."
+    if identity is not None and (st.st_dev, st.st_ino) != identity:
+        return "The database file was replaced while the server was running; restart the server."
     if not all(os.access(p, os.W_OK) for p in (path, f"{path}-wal") if os.path.exists(p)):
         return "The database file is not writable by the server; fix its permissions or its disk."
+    version = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    if _sound_headers.get(path) != version:
+        with open(path, "rb") as f:
+            header = f.read(100)
+        page_size = int.from_bytes(header[16:18], "big") if len(header) == 100 else 0
+        if not header.startswith(b"SQLite format 3\x00") or page_size not in VALID_PAGE_SIZES:
+            return "The database file is damaged (its header is not SQLite's); restore it from a backup."
+        _sound_headers[path] = version
     return None
+
+
+_sound_headers = {}  # path -> (device, inode, size, mtime) when its header was last read and sound
 
 
 # Each query returns the rows where a counter cache disagrees with a recount (or, for the
