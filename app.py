@@ -8,7 +8,18 @@ from flask import Flask, request
 from lib import auth, bodies, commands, config, cors, db, errors, ratelimit, schema, seed
 from lib.jsonio import OrjsonProvider
 from lib.paths import CanonicalPaths, IdConverter
-from routes import admin, dashboard, docs, groups, learners, study_activities, study_queue, study_sessions, words
+from routes import (
+    admin,
+    dashboard,
+    docs,
+    exports,
+    groups,
+    learners,
+    study_activities,
+    study_queue,
+    study_sessions,
+    words,
+)
 
 
 def create_app(test_config=None):
@@ -34,7 +45,18 @@ def create_app(test_config=None):
     app.before_request(guard_writes)
     cors.init_app(app, {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])})
     commands.init_app(app)
-    for module in (words, groups, study_activities, study_sessions, study_queue, learners, dashboard, admin, docs):
+    for module in (
+        words,
+        groups,
+        study_activities,
+        study_sessions,
+        study_queue,
+        learners,
+        dashboard,
+        exports,
+        admin,
+        docs,
+    ):
         app.register_blueprint(module.bp)
     return app
 
