@@ -61,7 +61,7 @@ COUNTER_CHECKS = {
         FROM word_review_items GROUP BY learner_id, word_id
     """,
     "study_sessions": """
-        SELECT s.id, count(r.id), ifnull(sum(r.correct), 0), max(r.created_at)
+        SELECT s.id, count(r.id), coalesce(sum(r.correct), 0), max(r.created_at)
         FROM study_sessions AS s
         LEFT JOIN word_review_items AS r ON r.study_session_id = s.id
         GROUP BY s.id
@@ -99,7 +99,7 @@ COUNTER_CHECKS = {
             SELECT learner_id, day,
                 julianday(day) - row_number() OVER (PARTITION BY learner_id ORDER BY day) AS island
             FROM review_days
-        )
+        ) AS numbered
         EXCEPT
         SELECT learner_id, day, run_start FROM review_days
     """,
@@ -108,9 +108,9 @@ COUNTER_CHECKS = {
             l.id,
             (SELECT count(*) FROM study_sessions WHERE learner_id = l.id),
             (SELECT count(*) FROM word_review_items WHERE learner_id = l.id),
-            (SELECT ifnull(sum(correct), 0) FROM word_review_items WHERE learner_id = l.id),
+            (SELECT coalesce(sum(correct), 0) FROM word_review_items WHERE learner_id = l.id),
             (SELECT count(*) FROM word_stats WHERE learner_id = l.id),
-            (SELECT ifnull(sum(mastered), 0) FROM word_stats WHERE learner_id = l.id),
+            (SELECT coalesce(sum(mastered), 0) FROM word_stats WHERE learner_id = l.id),
             (SELECT count(*) FROM word_stats WHERE learner_id = l.id AND correct_count > 0),
             (SELECT count(*) FROM word_stats WHERE learner_id = l.id AND wrong_count > 0)
         FROM learners AS l

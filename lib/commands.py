@@ -1,7 +1,6 @@
 """The command line: flask --app app init-db | seed | reset-history | check-db | import-words."""
 
 import os
-import sqlite3
 from contextlib import contextmanager
 
 import click
@@ -18,8 +17,10 @@ def cli_db(create=False, upgrade=True):
     every expected failure reported as a one-line error with a non-zero exit."""
     try:
         conn = db.connect_app_db(current_app, create=create)
-    except sqlite3.OperationalError as e:
-        raise click.ClickException(f"Cannot open the database {current_app.config['DATABASE']}: {e}.") from None
+    except db.DATABASE_ERRORS as e:
+        raise click.ClickException(
+            f"Cannot open the database {db.describe(current_app.config['DATABASE'])}: {e}."
+        ) from None
     try:
         if upgrade:
             schema.migrate(conn)
@@ -41,7 +42,7 @@ def init_db_command():
         seed.init_db(conn, current_app.config["SEED_DIR"])
         words = conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"]
         click.echo(
-            f"Database {current_app.config['DATABASE']} at schema version "
+            f"Database {db.describe(current_app.config['DATABASE'])} at schema version "
             f"{schema.version(conn)} (was {before}); {words} words."
         )
 
@@ -67,13 +68,14 @@ def reset_history_command():
 @click.command("check-db")
 @with_appcontext
 def check_db_command():
-    """Run SQLite's integrity check and recount every counter cache."""
+    """Run SQLite's integrity check (on SQLite) and recount every counter cache."""
     with cli_db(upgrade=False) as conn:
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"]
+        problems = conn.engine.integrity_problems(conn)
         mismatches = checks.counter_mismatches(conn)
-    click.echo(f"integrity_check: {integrity}")
+    if conn.engine.NAME == "sqlite":
+        click.echo(f"integrity_check: {'; '.join(problems) or 'ok'}")
     click.echo(f"counter caches: {'ok' if not mismatches else 'out of step: ' + ', '.join(mismatches)}")
-    if integrity != "ok" or mismatches:
+    if problems or mismatches:
         raise SystemExit(1)
 
 

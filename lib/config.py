@@ -33,6 +33,12 @@ def _seconds(value):
     return seconds
 
 
+def _count(value):
+    if not (value.isdigit() and 1 <= int(value) <= 1000):
+        raise ConfigError(f"must be a whole number from 1 to 1000, not {value!r}")
+    return int(value)
+
+
 def _synchronous(value):
     if value.upper() not in SYNCHRONOUS_MODES:
         raise ConfigError(f"must be one of {', '.join(SYNCHRONOUS_MODES)}, not {value!r}")
@@ -60,6 +66,8 @@ SETTINGS = {
     "DATABASE": ("LANG_PORTAL_DB", str(ROOT / "words.db"), _text),
     "SYNCHRONOUS": ("LANG_PORTAL_SYNCHRONOUS", "FULL", _synchronous),
     "WRITE_TIMEOUT": ("LANG_PORTAL_WRITE_TIMEOUT", "5", _seconds),
+    # PostgreSQL only: connections per server process (one per thread is enough).
+    "POOL_SIZE": ("LANG_PORTAL_POOL_SIZE", "10", _count),
     "CORS_ORIGINS": ("LANG_PORTAL_CORS_ORIGINS", ",".join(DEV_ORIGINS), _origins),
     "API_TOKEN": ("LANG_PORTAL_API_TOKEN", "", _token),
     "RATELIMIT_ENABLED": ("LANG_PORTAL_RATE_LIMITS", "on", _switch),

@@ -6,8 +6,8 @@ import sqlite3
 from flask import jsonify, request
 from werkzeug.exceptions import BadRequest, Conflict, HTTPException, InternalServerError, ServiceUnavailable
 
-from lib.db import DatabaseUnavailable
-from lib.writers import WriteTimeout
+from lib.engines import DATABASE_ERRORS, DatabaseUnavailable, psycopg
+from lib.engines.writers import WriteTimeout
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,34 @@ UNAVAILABLE_CODES = {
 }
 
 
+# PostgreSQL's SQLSTATEs (postgresql.org/docs/current/errcodes-appendix.html) that mean a
+# fault of the server, not of the request. A lost connection has no SQLSTATE at all.
+PG_BUSY = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock_timeout, cancelled
+PG_FULL = "53100"  # disk_full
+PG_UNAVAILABLE_CLASSES = ("08", "53", "57", "58", "25")  # connection, resources, shutdown, system, read-only
+
+
+def _postgresql_fault(e):
+    state = getattr(e, "sqlstate", None)
+    if state in PG_BUSY:
+        return Unavailable("The database is busy with other writes; send the request again.")
+    if state == PG_FULL:
+        return InsufficientStorage(
+            "The disk holding the database is full: nothing was written. Send the request again once space is freed."
+        )
+    lost = state is None and psycopg is not None and isinstance(e, psycopg.OperationalError)
+    if lost or (state or "").startswith(PG_UNAVAILABLE_CLASSES):
+        return Unavailable(
+            "The database cannot be reached right now (see /api/health); nothing was written.", retry_after=10
+        )
+    return None
+
+
 def database_fault(e):
     """The HTTP error for an exception from the database, or None when it is not a fault
     of the database or its disk (then it is a bug: a 500)."""
+    if not isinstance(e, sqlite3.Error | WriteTimeout | DatabaseUnavailable):
+        return _postgresql_fault(e)
     if isinstance(e, WriteTimeout):
         return Unavailable("The database is busy with another write (an import, perhaps); send the request again.")
     if isinstance(e, DatabaseUnavailable):
@@ -133,6 +158,6 @@ def handle_unexpected_error(e):
 def init_app(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
-    for fault in (sqlite3.Error, WriteTimeout, DatabaseUnavailable):
+    for fault in DATABASE_ERRORS:
         app.register_error_handler(fault, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -71,6 +71,9 @@ def idempotent_transaction():
     fingerprint = _fingerprint() if key is not None else None
     with transaction() as conn:
         if key is not None:
+            # Requests with the same key take turns (on PostgreSQL, whose writers run at
+            # once): the second finds the first's answer stored, and is given it.
+            conn.serialize(key)
             stored = one(
                 "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ? AND created_at >= ?",
                 (key, _cutoff()),

@@ -43,30 +43,44 @@ def activity_origins(seed_dir=SEED_DIR):
     return [f"{u.scheme}://{u.netloc}" for u in urls if u.scheme and u.netloc]
 
 
+def _find_or_insert(conn, find, insert, params):
+    """The id of the row find selects, else of the row insert adds: (id, inserted). Found
+    first, so that a row already there takes no id (a PostgreSQL identity hands out an id
+    to every INSERT, ON CONFLICT or not, and then seeds and imports would number words
+    differently on the two engines). An insert that meets a row added by a concurrent
+    transaction in the meantime does nothing, and the row is found again."""
+    row = conn.execute(find, params).fetchone()
+    if row is not None:
+        return row["id"], False
+    row = conn.execute(f"{insert} ON CONFLICT DO NOTHING RETURNING id", params).fetchone()
+    if row is not None:
+        return row["id"], True
+    return conn.execute(find, params).fetchone()["id"], False
+
+
 def add_words(conn, group_name, words):
     """Insert words (one already there, by kanji, romaji and English, is reused) and put
     them in the group, inside the caller's transaction. Returns (words given, words new)."""
-    conn.execute("INSERT INTO groups (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (group_name,))
-    group_id = conn.execute("SELECT id FROM groups WHERE name = ?", (group_name,)).fetchone()["id"]
+    group_id, _ = _find_or_insert(
+        conn, "SELECT id FROM groups WHERE name = ?", "INSERT INTO groups (name) VALUES (?)", (group_name,)
+    )
     total = added = 0
     for word in words:
-        key = (word["kanji"], word["romaji"], word["english"])
-        new = conn.execute(
-            """
-            INSERT INTO words (kanji, romaji, english, parts)
-            VALUES (?, ?, ?, ?)
-            ON CONFLICT (kanji, romaji, english) DO NOTHING
-            RETURNING id
-            """,
-            (*key, json.dumps(word.get("parts", []), ensure_ascii=False)),
-        ).fetchone()
-        if new is None:
-            new = conn.execute("SELECT id FROM words WHERE kanji = ? AND romaji = ? AND english = ?", key).fetchone()
-        else:
-            added += 1
+        word_id, new = _find_or_insert(
+            conn,
+            "SELECT id FROM words WHERE kanji = :kanji AND romaji = :romaji AND english = :english",
+            "INSERT INTO words (kanji, romaji, english, parts) VALUES (:kanji, :romaji, :english, :parts)",
+            {
+                "kanji": word["kanji"],
+                "romaji": word["romaji"],
+                "english": word["english"],
+                "parts": json.dumps(word.get("parts", []), ensure_ascii=False),
+            },
+        )
+        added += new
         conn.execute(
             "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (new["id"], group_id),
+            (word_id, group_id),
         )
         total += 1
     return total, added
@@ -78,16 +92,20 @@ def load_rows(conn, seed_dir=SEED_DIR):
     groups, activities = load_seed(seed_dir)
     added = sum(add_words(conn, name, words)[1] for name, words in groups.items())
     for activity in activities:
-        conn.execute(
+        values = {key: activity.get(key) for key in ("name", "url", "preview_url", "description")}
+        activity_id, _ = _find_or_insert(
+            conn,
+            "SELECT id FROM study_activities WHERE name = :name",
             """
             INSERT INTO study_activities (name, url, preview_url, description)
             VALUES (:name, :url, :preview_url, :description)
-            ON CONFLICT (name) DO UPDATE SET
-                url = excluded.url,
-                preview_url = excluded.preview_url,
-                description = excluded.description
             """,
-            activity,
+            values,
+        )
+        conn.execute(
+            "UPDATE study_activities SET url = :url, preview_url = :preview_url, description = :description "
+            "WHERE name = :name",
+            values,
         )
     return added
 
@@ -102,6 +120,9 @@ def init_db(conn, seed_dir=SEED_DIR):
 
 
 def _clear(conn, tables):
+    # Lock every learner's counters first, as each answer does (on PostgreSQL, whose writers
+    # run at once, a reset that locked them after the rows it deletes could deadlock).
+    conn.execute("UPDATE learner_totals SET sessions = sessions")
     for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
     conn.execute(
@@ -119,6 +140,7 @@ def reset_to_seed(conn, seed_dir=SEED_DIR):
     """Empty every table and load the seed data again, inside the caller's transaction.
     The learners go too, but for learner 1, who is put back as the migration made them."""
     _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
+    conn.engine.restart_ids(conn, ("words", "groups", "study_activities"))
     conn.execute("DELETE FROM learners WHERE id != 1")
     conn.execute(
         """

@@ -8,8 +8,8 @@ from lib.jsonio import raw
 WORD_SELECT = """
 SELECT
     w.id, w.kanji, w.kanji AS japanese, w.romaji, w.english, w.parts,
-    ifnull(wr.correct_count, 0) AS correct_count,
-    ifnull(wr.wrong_count, 0) AS wrong_count
+    coalesce(wr.correct_count, 0) AS correct_count,
+    coalesce(wr.wrong_count, 0) AS wrong_count
 FROM words AS w
 LEFT JOIN word_stats AS wr ON wr.learner_id = ? AND wr.word_id = w.id
 """
@@ -18,8 +18,8 @@ WORD_SORT_KEYS = {
     "kanji": "w.kanji",
     "romaji": "w.romaji",
     "english": "w.english",
-    "correct_count": "ifnull(wr.correct_count, 0)",
-    "wrong_count": "ifnull(wr.wrong_count, 0)",
+    "correct_count": "coalesce(wr.correct_count, 0)",
+    "wrong_count": "coalesce(wr.wrong_count, 0)",
 }
 
 SESSION_SELECT = """

@@ -1,10 +1,8 @@
 """Housekeeping: health, clearing the history, and a full reset to the seed data."""
 
-import sqlite3
-
 from flask import Blueprint, current_app
 
-from lib import checks, db, schema, seed
+from lib import db, schema, seed
 from lib.errors import Unavailable
 from lib.idempotency import idempotent_transaction
 from lib.validation import fields, json_body
@@ -22,11 +20,11 @@ def health():
     """ok, or 503 saying what is wrong with the database (never where it lives)."""
     try:
         conn = db.get_db()
-    except sqlite3.Error:  # it cannot even be opened: say why, from the file
-        conn = None
-    problem = conn.problem() if conn else checks.file_problem(current_app.config["DATABASE"])
-    if problem or conn is None:
-        raise Unavailable(problem or "The database cannot be opened; see the server's log.", retry_after=30)
+    except db.DATABASE_ERRORS:  # it cannot even be opened or reached: say why
+        raise Unavailable(db.unreachable(current_app), retry_after=30) from None
+    problem = conn.problem()
+    if problem:
+        raise Unavailable(problem, retry_after=30)
     return {"status": "ok", "schema_version": schema.version(conn), "synchronous": current_app.config["SYNCHRONOUS"]}
 
 

@@ -116,12 +116,12 @@ def forecast():
         (row["day"], row["due"])
         for row in query(
             """
-            SELECT max(due, ?) AS day, count(*) AS due
+            SELECT CASE WHEN due < ? THEN ? ELSE due END AS day, count(*) AS due
             FROM word_stats
             WHERE learner_id = ? AND due < ?
             GROUP BY 1
             """,
-            (first.isoformat(), learner["id"], end),
+            (first.isoformat(), first.isoformat(), learner["id"], end),
         )
     )
     dates = [(first + timedelta(days=n)).isoformat() for n in range(days)]

@@ -50,9 +50,7 @@ def _stream_csv(header, rows, filename):
 
 def _chunks(sql, params):
     """The rows of a query, read CHUNK at a time from one statement (one consistent snapshot)."""
-    cursor = get_db().execute(sql, params)
-    while rows := cursor.fetchmany(CHUNK):
-        yield from rows
+    return get_db().stream(sql, params, CHUNK)
 
 
 def _group(group_id):

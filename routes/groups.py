@@ -85,16 +85,16 @@ def list_group_words_raw(group_id):
         limit = int_arg("limit", study_queue.DEFAULT_LIMIT, study_queue.MAX_LIMIT)
         words = [row for row, _ in study_queue.queue(learner, group_id, limit)]
     else:
-        limit = int_arg("limit", -1)  # SQLite's LIMIT -1: no limit
+        limit = int_arg("limit", None)  # none: every word of the group
         rows = query(
             f"""
             {WORD_SELECT}
             JOIN word_groups AS wg ON wg.word_id = w.id
             WHERE wg.group_id = ?
             ORDER BY w.id
-            LIMIT ?
+            {"" if limit is None else "LIMIT ?"}
             """,
-            (learner["id"], group_id, limit),
+            (learner["id"], group_id) + (() if limit is None else (limit,)),
         )
         words = [word(row) for row in rows]
     return {"group_id": group_id, "group_name": group["group_name"], "words": words}

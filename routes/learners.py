@@ -94,11 +94,11 @@ def update_learner(learner_id):
 
 def learner_log(learner_id):
     """The learner's answers for fitting.Log: (word, grade, learning day) by word, then as recorded."""
-    cursor = get_db().execute(
+    rows = get_db().stream(
         "SELECT word_id, grade, learning_day FROM word_review_items WHERE learner_id = ? ORDER BY word_id, id",
         (learner_id,),
     )
-    return fitting.from_rows((row["word_id"], row["grade"], row["learning_day"]) for row in cursor)
+    return fitting.from_rows((row["word_id"], row["grade"], row["learning_day"]) for row in rows)
 
 
 def schedule(learner, log):

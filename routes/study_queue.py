@@ -16,7 +16,7 @@ WORD_KEYS = ("id", "kanji", "japanese", "romaji", "english", "parts", "correct_c
 # The Word shape from a word_stats row ws of the learner (or none, for a new word).
 QUEUE_WORD = """
     w.id, w.kanji, w.kanji AS japanese, w.romaji, w.english, w.parts,
-    ifnull(ws.correct_count, 0) AS correct_count, ifnull(ws.wrong_count, 0) AS wrong_count
+    coalesce(ws.correct_count, 0) AS correct_count, coalesce(ws.wrong_count, 0) AS wrong_count
 """
 
 
@@ -44,7 +44,8 @@ def due_words(learner, day, group_id, limit):
     return query(
         f"""
         SELECT {QUEUE_WORD}, ws.state, ws.stability, ws.difficulty, ws.due, ws.last_review, ws.reps, ws.lapses,
-            pow(1 + ? * max(0, julianday(?) - julianday(ws.last_review)) / ws.stability, ?) AS retrievability
+            pow(1 + ? * (CASE WHEN ws.last_review < ? THEN julianday(?) - julianday(ws.last_review) ELSE 0 END)
+                / ws.stability, ?) AS retrievability
         FROM word_stats AS ws
         JOIN words AS w ON w.id = ws.word_id
         {join}
@@ -52,7 +53,7 @@ def due_words(learner, day, group_id, limit):
         ORDER BY retrievability, w.id
         LIMIT ?
         """,
-        (factor, day, decay, *join_params, learner["id"], day, limit),
+        (factor, day, day, decay, *join_params, learner["id"], day, limit),
     )
 
 

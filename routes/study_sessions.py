@@ -1,13 +1,11 @@
 """Study sessions and the learning record store: word answers and session feedback."""
 
-import sqlite3
-
 from flask import Blueprint, abort
 from werkzeug.exceptions import BadRequest
 
 from lib import clock, forms, memory
 from lib.clock import TIMESTAMP, utc_now
-from lib.db import get_db, one, one_or_404, query, scalar
+from lib.db import INTEGRITY_ERRORS, get_db, one, one_or_404, query, scalar
 from lib.errors import FeedbackExists
 from lib.idempotency import idempotent_transaction
 from lib.learners import DEFAULT_LEARNER, get_learner, learning_day, requested_learner
@@ -81,7 +79,8 @@ def record_answers(session_id, answers):
                     day,
                 ),
             )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
+            get_db().end_write(commit=False)  # nothing of it stays; PostgreSQL reads no more in it
             require_words([a["word_id"] for a in answers])
             raise
         memory.record(get_db(), learner, a["word_id"], a["grade"], day)
@@ -94,7 +93,7 @@ def find_feedback(session_id, reviewer_id):
         """
         SELECT id
         FROM session_feedback
-        WHERE study_session_id = ? AND ifnull(reviewer_id, 0) = ?
+        WHERE study_session_id = ? AND coalesce(reviewer_id, 0) = ?
         """,
         (session_id, reviewer_id or 0),
     )
@@ -102,18 +101,21 @@ def find_feedback(session_id, reviewer_id):
 
 def add_feedback(session_id, feedback):
     require_session(session_id)
-    existing = find_feedback(session_id, feedback.get("reviewer_id"))
-    if existing is not None:
-        raise FeedbackExists(session_id, existing["id"])
     now = utc_now()
-    return one(
+    # ON CONFLICT: a review sent at the same moment on another connection (PostgreSQL
+    # writes concurrently) makes this one a 409 too, once that one is committed.
+    row = one(
         f"""
         INSERT INTO session_feedback (study_session_id, reviewer_id, rating, comments, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING
         RETURNING {FEEDBACK_COLUMNS}
         """,
         (session_id, feedback.get("reviewer_id"), feedback["rating"], feedback.get("comments"), now, now),
     )
+    if row is None:
+        raise FeedbackExists(session_id, find_feedback(session_id, feedback.get("reviewer_id"))["id"])
+    return row
 
 
 def replace_feedback(session_id, feedback):
@@ -205,7 +207,7 @@ def session_words(session_id, page):
         FROM word_review_items AS r
         JOIN words AS w ON w.id = r.word_id
         WHERE r.study_session_id = ?
-        GROUP BY r.word_id
+        GROUP BY w.id
         ORDER BY min(r.id)
         LIMIT ? OFFSET ?
         """,

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from lib import db, seed
-from tests.helpers import TEST_SEED_DIR, make_app
+from tests.helpers import POSTGRESQL_URL, TEST_SEED_DIR, PostgreSQLServer, make_app
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -14,22 +14,43 @@ def pytest_ignore_collect(collection_path, config):
     return collection_path.name == "slow" and config.getoption("markexpr").strip() == "not slow"
 
 
+@pytest.fixture(scope="session")
+def postgresql():
+    """The PostgreSQL server the suite runs on, or None (SQLite)."""
+    return PostgreSQLServer(POSTGRESQL_URL) if POSTGRESQL_URL else None
+
+
 @pytest.fixture
-def db_path(tmp_path):
-    """Where the test's database file goes (nothing is there yet)."""
-    return str(tmp_path / "lang-portal.db")
+def database(tmp_path, postgresql):
+    """The test's own database, with nothing in it yet: a file path that does not exist
+    (SQLite), or the URL of a new empty database (PostgreSQL)."""
+    if postgresql is None:
+        yield str(tmp_path / "lang-portal.db")
+        return
+    url = postgresql.create()
+    yield url
+    postgresql.drop(url)
 
 
 @pytest.fixture(scope="session")
-def seeded_file(tmp_path_factory):
-    """A database file with the schema applied and the tests' seed loaded, made once;
-    each test gets a copy of it (migrating and seeding anew costs more than most tests)."""
+def seeded_file(tmp_path_factory, postgresql):
+    """A database with the schema applied and the tests' seed loaded, made once; each
+    test gets a copy of it (migrating and seeding anew costs more than most tests): a
+    file (SQLite), or the name of a template database (PostgreSQL)."""
+    if postgresql is not None:
+        url = postgresql.create()
+        conn = db.connect(url)
+        seed.init_db(conn, TEST_SEED_DIR)
+        conn.close()
+        yield url.rsplit("/", 1)[1]
+        postgresql.drop(url)
+        return
     path = tmp_path_factory.mktemp("template") / "seeded.db"
     conn = db.connect(str(path))
     seed.init_db(conn, TEST_SEED_DIR)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return path
+    yield path
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +62,22 @@ def seeded_app(tmp_path_factory):
 
 
 @pytest.fixture
-def app(seeded_app, db_path, seeded_file):
-    """An app on a fresh database file: schema applied, the tests' seed loaded."""
-    shutil.copyfile(seeded_file, db_path)
-    seeded_app.config["DATABASE"] = db_path
+def seeded_database(tmp_path, postgresql, seeded_file):
+    """The test's own database with the schema applied and the tests' seed loaded."""
+    if postgresql is None:
+        path = str(tmp_path / "seeded.db")
+        shutil.copyfile(seeded_file, path)
+        yield path
+        return
+    url = postgresql.create(template=seeded_file)
+    yield url
+    postgresql.drop(url)
+
+
+@pytest.fixture
+def app(seeded_app, seeded_database):
+    """An app on a fresh database: schema applied, the tests' seed loaded."""
+    seeded_app.config["DATABASE"] = seeded_database
     yield seeded_app
     db.close_connections(seeded_app)
 

@@ -2,10 +2,24 @@
 openapi.yaml, and ways to look at what the database holds."""
 
 import hashlib
+import itertools
+import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 from app import create_app
 from tests.contract import ContractClient
+
+# The suite runs on SQLite, or on the PostgreSQL server at this URL when it is set
+# (python -m harness.postgres -- python -m pytest starts a throwaway one and sets it).
+POSTGRESQL_URL = os.environ.get("LANG_PORTAL_TEST_DATABASE_URL")
+ENGINE = "postgresql" if POSTGRESQL_URL else "sqlite"
+
+# A test of something only SQLite has (its file, its pragmas, its query plans).
+sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="tests a feature of the SQLite engine")
+postgresql_only = pytest.mark.skipif(ENGINE != "postgresql", reason="tests a feature of the PostgreSQL engine")
 
 # The fast tests stand on a small seed of their own: "Adjectives" (words 1-12) and
 # "Verbs" (words 13-27), and the one study activity. The real seed has its own tests.
@@ -21,13 +35,50 @@ def make_app(database, **settings):
     return app
 
 
+class PostgreSQLServer:
+    """Databases of their own for the tests, on the server at POSTGRESQL_URL."""
+
+    def __init__(self, url):
+        self.url = url
+        self.names = (f"lang_portal_test_{os.getpid()}_{n}" for n in itertools.count())
+
+    def url_of(self, name):
+        return urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
+
+    def _admin(self, sql):
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self, template=None):
+        """A new database (empty, or a copy of template); its URL."""
+        name = next(self.names)
+        copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
+        self._admin(f"CREATE DATABASE {name}{copy}")
+        return self.url_of(name)
+
+    def drop(self, url):
+        self._admin(f"DROP DATABASE IF EXISTS {urlsplit(url).path.lstrip('/')} WITH (FORCE)")
+
+
+def set_schema_version(conn, version):
+    """Mark the database as made by the code of that schema version."""
+    if conn.engine.NAME == "sqlite":
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+    else:
+        conn.execute("UPDATE schema_version SET version = ?", (version,))
+
+
 def count(conn, table):
     return conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
 
 
 def snapshot(conn, id_sequences=True):
     """A digest of everything the database holds: schema and every row (without the
-    AUTOINCREMENT high-water marks in sqlite_sequence when id_sequences is false)."""
+    high-water marks of the ids when id_sequences is false)."""
+    if conn.engine.NAME == "postgresql":
+        return _postgresql_snapshot(conn)
     factory, conn.row_factory = conn.row_factory, None  # iterdump wants plain tuples
     try:
         lines = (line for line in conn.iterdump() if id_sequences or '"sqlite_sequence"' not in line)
@@ -42,3 +93,19 @@ def error_of(response):
     body = response.get_json()
     assert isinstance(body["error"], str) and body["error"]
     return body["error"]
+
+
+def _postgresql_snapshot(conn):
+    """Without the sequences: PostgreSQL does not roll them back (an insert rolled back
+    has used up its id all the same), so they are not part of what a write changes."""
+    digest = hashlib.sha256()
+    columns = conn.rows(
+        "SELECT table_name, column_name, data_type, column_default, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+    )
+    digest.update(repr(columns).encode())
+    for table in sorted({c["table_name"] for c in columns}):
+        width = sum(1 for c in columns if c["table_name"] == table)
+        order = ", ".join(str(n) for n in range(1, width + 1))
+        digest.update(repr(conn.rows(f"SELECT * FROM {table} ORDER BY {order}")).encode())
+    return digest.hexdigest()

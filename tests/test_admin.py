@@ -8,10 +8,10 @@ from lib import checks, schema, seed
 from tests.helpers import SEED_WORDS, count, snapshot
 
 
-def test_health_reports_schema_and_no_path(client, db_path):
+def test_health_reports_schema_and_no_path(client, seeded_database):
     response = client.get("/api/health")
     assert response.get_json() == {"status": "ok", "schema_version": schema.latest_version(), "synchronous": "FULL"}
-    assert "lang-portal.db" not in response.get_data(as_text=True)
+    assert seeded_database.rsplit("/", 1)[-1] not in response.get_data(as_text=True)
 
 
 def add_history(client, session_id):
@@ -61,11 +61,10 @@ def test_seed_twice_changes_nothing(runner, conn):
     assert snapshot(conn) == before
 
 
-def test_init_db_creates_and_seeds_a_new_file(tmp_path):
+def test_init_db_creates_and_seeds_a_new_database(database):
     from app import create_app
 
-    path = tmp_path / "new.db"
-    result = create_app({"DATABASE": str(path)}).test_cli_runner().invoke(args=["init-db"])
+    result = create_app({"DATABASE": database}).test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     real_seed_words = sum(len(words) for words in seed.load_seed()[0].values())
     assert f"{real_seed_words} words" in result.output

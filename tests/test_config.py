@@ -19,6 +19,7 @@ def test_every_variable_is_read():
             "LANG_PORTAL_DB": "/srv/lp.db",
             "LANG_PORTAL_SYNCHRONOUS": "normal",
             "LANG_PORTAL_WRITE_TIMEOUT": "2.5",
+            "LANG_PORTAL_POOL_SIZE": "16",
             "LANG_PORTAL_CORS_ORIGINS": "https://a.example, https://b.example",
             "LANG_PORTAL_API_TOKEN": "s3cret",
             "LANG_PORTAL_RATE_LIMITS": "off",
@@ -31,6 +32,7 @@ def test_every_variable_is_read():
         "DATABASE": "/srv/lp.db",
         "SYNCHRONOUS": "NORMAL",
         "WRITE_TIMEOUT": 2.5,
+        "POOL_SIZE": 16,
         "CORS_ORIGINS": ("https://a.example", "https://b.example"),
         "API_TOKEN": "s3cret",
         "RATELIMIT_ENABLED": False,
@@ -47,6 +49,8 @@ def test_every_variable_is_read():
         ("LANG_PORTAL_WRITE_TIMEOUT", "soon"),
         ("LANG_PORTAL_WRITE_TIMEOUT", "0"),
         ("LANG_PORTAL_RATE_LIMITS", "maybe"),
+        ("LANG_PORTAL_POOL_SIZE", "0"),
+        ("LANG_PORTAL_POOL_SIZE", "many"),
     ],
 )
 def test_a_setting_that_cannot_be_used_names_its_variable(variable, value):

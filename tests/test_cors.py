@@ -43,8 +43,8 @@ def test_error_responses_carry_cors_headers(client, method, path):
     assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
 
 
-def test_origins_are_configurable_and_activity_origins_always_allowed(db_path):
-    app = make_app(db_path, CORS_ORIGINS=("https://portal.example.org",))
+def test_origins_are_configurable_and_activity_origins_always_allowed(database):
+    app = make_app(database, CORS_ORIGINS=("https://portal.example.org",))
     client = app.test_client()
     allowed = client.get("/api/health", headers={"Origin": "https://portal.example.org"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://portal.example.org"

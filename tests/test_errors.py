@@ -61,8 +61,8 @@ def test_body_over_one_mebibyte_is_json_413(client):
     assert "1 MiB" in error_of(response)
 
 
-def test_unexpected_error_is_json_500_that_leaks_nothing(db_path, caplog):
-    app = make_app(db_path)
+def test_unexpected_error_is_json_500_that_leaks_nothing(database, caplog):
+    app = make_app(database)
 
     @app.get("/api/boom")
     def boom():

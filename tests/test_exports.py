@@ -32,14 +32,14 @@ def test_a_groups_csv_has_every_word_with_its_parts(client):
     assert json.loads(parts)[0] == {"kanji": "食", "romaji": ["ta"]}
 
 
-def test_a_group_exported_and_imported_into_an_empty_database_gives_the_same_words(client, conn, tmp_path):
+def test_a_group_exported_and_imported_into_an_empty_database_gives_the_same_words(client, conn, tmp_path, database):
     conn.execute(
         "UPDATE words SET english = 'to eat,\nthen \"digest\"' WHERE romaji = 'taberu'"
     )  # commas, quotes, lines
     exported = tmp_path / "verbs.csv"
     exported.write_bytes(client.get("/api/groups/2/export.csv").get_data())
 
-    empty = make_app(tmp_path / "empty.db")
+    empty = make_app(database)
     result = empty.test_cli_runner().invoke(args=["import-words", str(exported), "--group", "Verbs"])
     assert result.exit_code == 0, result.output
     assert "Imported 15 words into 'Verbs' (15 new)" in result.output
@@ -51,7 +51,7 @@ def test_a_group_exported_and_imported_into_an_empty_database_gives_the_same_wor
         )
         return [(r["kanji"], r["romaji"], r["english"], json.loads(r["parts"])) for r in rows]
 
-    imported = db.connect(str(tmp_path / "empty.db"))
+    imported = db.connect(database)
     assert words(imported) == words(conn)
     assert count(imported, "words") == 15
     imported.close()

@@ -11,7 +11,7 @@ import pytest
 
 from app import prepare_database
 from lib import db, schema, seed
-from tests.helpers import TEST_SEED_DIR, count, error_of, make_app
+from tests.helpers import TEST_SEED_DIR, count, error_of, make_app, set_schema_version, sqlite_only
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
 
@@ -20,49 +20,53 @@ def test_health_is_ok_on_a_sound_database(client):
     assert client.get("/api/health").status_code == 200
 
 
-def test_a_database_deleted_under_the_server_is_503_and_writes_are_refused(client, db_path):
+@sqlite_only
+def test_a_database_deleted_under_the_server_is_503_and_writes_are_refused(client, seeded_database):
     assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 200
-    os.unlink(db_path)
+    os.unlink(seeded_database)
     health = client.get("/api/health")
     assert health.status_code == 503 and "deleted" in error_of(health)
     assert int(health.headers["Retry-After"]) > 0
     write = client.post("/api/study_sessions", json=NEW_SESSION)
     assert write.status_code == 503 and "Nothing was written" in error_of(write)
-    assert db_path not in health.get_data(as_text=True) + write.get_data(as_text=True)
+    assert seeded_database not in health.get_data(as_text=True) + write.get_data(as_text=True)
 
 
-def test_a_database_replaced_under_the_server_is_503(client, db_path, tmp_path):
+@sqlite_only
+def test_a_database_replaced_under_the_server_is_503(client, seeded_database, tmp_path):
     other = tmp_path / "other.db"
     conn = db.connect(str(other))
     seed.init_db(conn, TEST_SEED_DIR)
     conn.close()
     client.get("/api/health")  # the server has its connection open
-    os.replace(other, db_path)
+    os.replace(other, seeded_database)
     health = client.get("/api/health")
     assert health.status_code == 503 and "replaced" in error_of(health)
     assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
 
 
-def test_a_damaged_database_is_503_for_health_and_writes(client, db_path, conn):
+@sqlite_only
+def test_a_damaged_database_is_503_for_health_and_writes(client, seeded_database, conn):
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    with open(db_path, "r+b") as f:
+    with open(seeded_database, "r+b") as f:
         f.write(b"this is not SQLite")
     health = client.get("/api/health")
     assert health.status_code == 503 and "damaged" in error_of(health)
     assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
 
 
+@sqlite_only
 @pytest.mark.skipif(
     os.geteuid() == 0, reason="root writes through file permissions (tests/slow covers a read-only mount)"
 )
-def test_an_unwritable_database_is_503(client, db_path):
-    os.chmod(db_path, 0o444)
+def test_an_unwritable_database_is_503(client, seeded_database):
+    os.chmod(seeded_database, 0o444)
     try:
         health = client.get("/api/health")
         assert health.status_code == 503 and "not writable" in error_of(health)
         assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
     finally:
-        os.chmod(db_path, 0o644)
+        os.chmod(seeded_database, 0o644)
 
 
 @pytest.fixture
@@ -73,11 +77,13 @@ def impatient_app(app):
 
 @contextmanager
 def long_writer(conn):
-    """Another thread holds the database for writing (as an import would) until the block ends."""
+    """Another thread holds the database for writing (as an import would) until the block
+    ends: SQLite's write lock, and on PostgreSQL the row every write of learner 1 locks."""
     started, done = threading.Event(), threading.Event()
 
     def write():
         conn.begin_write()
+        conn.execute("UPDATE learner_totals SET sessions = sessions WHERE learner_id = 1")
         started.set()
         done.wait(10)
         conn.end_write(commit=False)
@@ -105,9 +111,10 @@ def test_a_write_queued_behind_a_long_writer_is_503_with_retry_after(impatient_a
     assert count(conn, "study_sessions") == 1
 
 
-def test_a_writer_outside_the_queue_also_bounds_the_wait(impatient_app, db_path):
+@sqlite_only
+def test_a_writer_outside_the_queue_also_bounds_the_wait(impatient_app, seeded_database):
     client = impatient_app.test_client()
-    outsider = sqlite3.connect(db_path, isolation_level=None)
+    outsider = sqlite3.connect(seeded_database, isolation_level=None)
     outsider.execute("BEGIN IMMEDIATE")
     try:
         response = client.post("/api/study_sessions", json=NEW_SESSION)
@@ -136,9 +143,9 @@ def test_the_writer_queue_is_free_again_after_a_timeout(impatient_app, conn):
 
 
 @pytest.fixture
-def future_db(db_path, conn):
+def future_db(conn):
     newer = schema.latest_version() + 1
-    conn.execute(f"PRAGMA user_version = {newer}")
+    set_schema_version(conn, newer)
     return newer
 
 
@@ -162,9 +169,10 @@ def test_the_server_refuses_to_start_on_a_database_from_the_future(app, future_d
         prepare_database(app)
 
 
-def test_a_second_connection_writing_from_the_same_thread_is_refused_at_once(conn, db_path):
+@sqlite_only
+def test_a_second_connection_writing_from_the_same_thread_is_refused_at_once(conn, seeded_database):
     """Waiting for itself would be forever (or the whole write bound): it is a bug, said at once."""
-    other = db.connect(db_path)
+    other = db.connect(seeded_database)
     conn.begin_write()
     try:
         started = time.monotonic()

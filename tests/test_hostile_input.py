@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import snapshot
+from tests.helpers import ENGINE, snapshot
 
 S = "/api/study_sessions/1/review"  # session 1 exists (fixture below)
 NEW = "/api/study_sessions"
@@ -136,12 +136,14 @@ CATALOG = [
 
 
 @pytest.fixture
-def prepared(client, conn, db_path):
-    """A database with session 1, and a way to read the database files' bytes."""
+def prepared(client, conn, seeded_database):
+    """A database with session 1, and a way to read the database files' bytes (SQLite's;
+    on PostgreSQL the snapshot of every row and sequence stands for them)."""
     assert client.post(NEW, json={"group_id": 1, "study_activity_id": 1}).get_json()["id"] == 1
+    paths = (seeded_database, seeded_database + "-wal") if ENGINE == "sqlite" else ()
 
     def file_bytes():
-        return b"".join(Path(p).read_bytes() for p in (db_path, db_path + "-wal") if Path(p).exists())
+        return b"".join(Path(p).read_bytes() for p in paths if Path(p).exists())
 
     return file_bytes
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lib import checks, clock, db, schema, seed
-from tests.helpers import count, error_of, make_app
+from tests.helpers import count, error_of, make_app, sqlite_only
 
 
 def new_learner(client, **fields):
@@ -270,8 +270,9 @@ def test_a_changed_time_zone_counts_from_then_on(client, conn, at):
 # --- the upgrade ---------------------------------------------------------------------------
 
 
-def test_an_existing_history_becomes_learner_1s_with_the_same_figures(db_path):
-    conn = db.connect(db_path)
+@sqlite_only
+def test_an_existing_history_becomes_learner_1s_with_the_same_figures(database):
+    conn = db.connect(database)
     schema.migrate(conn, target=6)
     seed.add_words(
         conn,
@@ -302,6 +303,6 @@ def test_an_existing_history_becomes_learner_1s_with_the_same_figures(db_path):
     days = conn.execute("SELECT day, reviews, run_start FROM review_days ORDER BY day").fetchall()
     assert [tuple(d.values()) for d in days] == [("2026-01-02", 1, "2026-01-02"), ("2026-01-03", 2, "2026-01-02")]
     conn.close()
-    client = make_app(db_path).test_client()
+    client = make_app(database).test_client()
     assert client.get("/api/words/1").get_json()["word"]["correct_count"] == 1
     assert client.get("/api/study_sessions").get_json()["items"][0]["learner_id"] == 1

@@ -7,7 +7,9 @@ import pytest
 
 from harness.history import generate
 from lib import db
-from tests.helpers import make_app
+from tests.helpers import make_app, sqlite_only
+
+pytestmark = sqlite_only  # EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by its statistics
 
 BIG_TABLES = {"words", "w", "word_review_items", "r"}  # tables and the aliases the SQL gives them
 
@@ -59,7 +61,7 @@ def full_scans(conn, sql):
 def test_hot_request_scans_no_big_table(history_app, method, path, body):
     client = history_app.test_client()
     client.get("/api/health")  # opens this thread's connection
-    conn = history_app.extensions["lang_portal_db"].conn
+    conn = history_app.extensions["lang_portal_connections"].local.conn
     statements = []
     conn.set_trace_callback(statements.append)
     try:

@@ -6,9 +6,10 @@ import sqlite3
 import pytest
 
 from lib import checks, db, schema, seed
-from tests.helpers import make_app
+from tests.helpers import ENGINE, make_app, sqlite_only
 
 
+@sqlite_only
 def test_every_connection_has_the_pragmas(conn):
     assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
     assert conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] == "wal"
@@ -16,22 +17,25 @@ def test_every_connection_has_the_pragmas(conn):
     assert conn.execute("PRAGMA busy_timeout").fetchone()["timeout"] == 5_000  # the write bound
 
 
-def test_synchronous_is_configurable(db_path):
-    app = make_app(db_path, SYNCHRONOUS="normal")
+@sqlite_only
+def test_synchronous_is_configurable(database):
+    app = make_app(database, SYNCHRONOUS="normal")
     conn = db.connect_app_db(app, create=True)
     assert conn.execute("PRAGMA synchronous").fetchone()["synchronous"] == 1
     conn.close()
 
 
-def test_unknown_synchronous_mode_is_refused(db_path):
+@sqlite_only
+def test_unknown_synchronous_mode_is_refused(database):
     with pytest.raises(ValueError, match="synchronous must be one of"):
-        db.connect(db_path, synchronous="SOMETIMES")
+        db.connect(database, synchronous="SOMETIMES")
 
 
 def test_foreign_keys_are_enforced(conn):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(db.INTEGRITY_ERRORS, match="(?i)foreign key"):
         conn.execute(
-            "INSERT INTO word_review_items (study_session_id, word_id, correct, created_at) VALUES (999, 1, 1, 'x')"
+            "INSERT INTO word_review_items (study_session_id, learner_id, word_id, correct, grade, created_at, "
+            "learning_day) VALUES (999, 1, 1, 1, 3, '2026-01-02T03:04:05Z', '2026-01-02')"
         )
 
 
@@ -43,10 +47,11 @@ def test_migrate_applies_nothing_twice(conn):
     assert schema.migrate(conn) == []
 
 
-def test_older_database_upgrades_in_place_with_its_data(db_path):
+@sqlite_only
+def test_older_database_upgrades_in_place_with_its_data(database):
     """A database made at schema version 1 (before counter caches) keeps its rows and
     gets counters that match them."""
-    conn = db.connect(db_path)
+    conn = db.connect(database)
     assert schema.migrate(conn, target=1) == [1]
     seed.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
     conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
@@ -61,12 +66,12 @@ def test_older_database_upgrades_in_place_with_its_data(db_path):
         )
     conn.close()
 
-    app = make_app(db_path)
+    app = make_app(database)
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert f"schema version {schema.latest_version()} (was 1)" in result.output
 
-    conn = db.connect(db_path)
+    conn = db.connect(database)
     assert checks.counter_mismatches(conn) == []
     conn.close()
     client = app.test_client()
@@ -81,24 +86,29 @@ def test_older_database_upgrades_in_place_with_its_data(db_path):
     assert (stats["total_vocabulary"], stats["total_words_studied"], stats["total_sessions"]) == (1, 1, 1)
 
 
-def test_a_failing_schema_file_leaves_the_database_as_it_was(db_path, monkeypatch, tmp_path):
-    (tmp_path / "001_ok.sql").write_text("CREATE TABLE a (x);")
-    (tmp_path / "002_broken.sql").write_text("CREATE TABLE b (x); CREATE TABLE a (x);")
+def test_a_failing_schema_file_leaves_the_database_as_it_was(database, monkeypatch, tmp_path):
+    # On PostgreSQL the first file is the engine's baseline, the second a shared file.
+    (tmp_path / ENGINE).mkdir()
+    first = tmp_path / ("001_ok.sql" if ENGINE == "sqlite" else f"{ENGINE}/001_baseline.sql")
+    first.write_text("CREATE TABLE a (x integer);")
+    (tmp_path / "002_broken.sql").write_text("CREATE TABLE b (x integer); CREATE TABLE a (x integer);")
     monkeypatch.setattr(schema, "SCHEMA_DIR", tmp_path)
-    conn = db.connect(db_path)
-    with pytest.raises(sqlite3.OperationalError):
+    conn = db.connect(database)
+    with pytest.raises(db.DATABASE_ERRORS, match="already exists"):
         schema.migrate(conn)
     assert schema.version(conn) == 1
-    tables = {r["name"] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"a"}
+    assert conn.row("SELECT count(*) AS n FROM a")["n"] == 0
+    with pytest.raises(db.DATABASE_ERRORS):
+        conn.execute("SELECT * FROM b")
     conn.close()
 
 
-def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(db_path):
+@sqlite_only
+def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(database):
     """Migration 005 rebuilds the history tables with AUTOINCREMENT and 006 renames two of
     them: a version-4 database keeps its ids, rows and counters, and ids go on from the
     largest after a reset."""
-    conn = db.connect(db_path)
+    conn = db.connect(database)
     schema.migrate(conn, target=4)
     seed.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
     conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
@@ -138,13 +148,14 @@ def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(db_path):
     conn.close()
 
 
-def test_a_schema_file_that_breaks_a_foreign_key_is_rolled_back(db_path, monkeypatch, tmp_path):
+@sqlite_only
+def test_a_schema_file_that_breaks_a_foreign_key_is_rolled_back(database, monkeypatch, tmp_path):
     (tmp_path / "001_parent.sql").write_text(
         "CREATE TABLE parent (id INTEGER PRIMARY KEY);CREATE TABLE child (parent_id INTEGER REFERENCES parent (id));"
     )
     (tmp_path / "002_orphan.sql").write_text("INSERT INTO child VALUES (99);")
     monkeypatch.setattr(schema, "SCHEMA_DIR", tmp_path)
-    conn = db.connect(db_path)
+    conn = db.connect(database)
     with pytest.raises(sqlite3.IntegrityError, match="002_orphan.sql leaves a row of child"):
         schema.migrate(conn)
     assert schema.version(conn) == 1
@@ -162,6 +173,7 @@ def _schema_of(conn):
     return objects
 
 
+@sqlite_only
 def test_schema_sql_is_what_the_migrations_make(tmp_path):
     """sql/schema.sql, the schema in one readable file, says what the numbered files make."""
     migrated = db.connect(str(tmp_path / "migrated.db"))

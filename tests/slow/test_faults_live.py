@@ -72,10 +72,10 @@ def test_a_write_behind_a_long_import_is_a_json_503_within_the_bound(tmp_path):
     """While flask import-words holds the database, a write waits at most
     LANG_PORTAL_WRITE_TIMEOUT (5 s by default) and is answered 503 with Retry-After; reads
     go on; once the import is done, writes go through again."""
-    db_path, words = tmp_path / "long.db", tmp_path / "words.csv"
+    database, words = tmp_path / "long.db", tmp_path / "words.csv"
     write_words_csv(words, 400_000)
-    with running_server(production_command(), db_path) as (base_url, _):
-        env = {**os.environ, "LANG_PORTAL_DB": str(db_path)}
+    with running_server(production_command(), database) as (base_url, _):
+        env = {**os.environ, "LANG_PORTAL_DB": str(database)}
         importer = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "app", "import-words", str(words), "--group", "Big"],
             cwd=ROOT,
@@ -107,11 +107,11 @@ def test_a_write_behind_a_long_import_is_a_json_503_within_the_bound(tmp_path):
 
 
 def test_a_database_deleted_under_the_server_refuses_writes(tmp_path):
-    db_path = tmp_path / "deleted.db"
-    with running_server(production_command(), db_path) as (base_url, _):
+    database = tmp_path / "deleted.db"
+    with running_server(production_command(), database) as (base_url, _):
         assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
         for _ in range(8):  # every worker gives the same answer
             health = requests.get(f"{base_url}/api/health")
             # A worker that had the file open knows it was deleted; one that never opened it
@@ -177,7 +177,7 @@ def test_an_unwritable_database_is_503_until_it_is_writable_again():
     """The file made read-only for the server's user while it runs (the server runs as
     nobody when the test runs as root, since root writes through file permissions)."""
     home = Path(tempfile.mkdtemp(prefix="lang-portal-ro-"))
-    db_path = home / "ro.db"
+    database = home / "ro.db"
     prefix = []
     if os.geteuid() == 0:
         if shutil.which("setpriv") is None:
@@ -185,14 +185,14 @@ def test_an_unwritable_database_is_503_until_it_is_writable_again():
         os.chown(home, 65534, 65534)
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     try:
-        with running_server([*prefix, *production_command()], db_path) as (base_url, _):
+        with running_server([*prefix, *production_command()], database) as (base_url, _):
             assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
-            db_path.chmod(0o444)
+            database.chmod(0o444)
             health = requests.get(f"{base_url}/api/health")
             assert health.status_code == 503 and "not writable" in health.json()["error"]
             assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 503
             assert requests.get(f"{base_url}/api/words").status_code == 200
-            db_path.chmod(0o644)
+            database.chmod(0o644)
             assert requests.get(f"{base_url}/api/health").status_code == 200
             assert requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION).status_code == 200
             assert requests.get(f"{base_url}/api/study_sessions").json()["total"] == 2

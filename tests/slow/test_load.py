@@ -22,11 +22,11 @@ REQUESTS_EACH = 25
 SERVER_ENV = {"LANG_PORTAL_RATE_LIMITS": "off"}
 
 
-def start_server(db_path, port, log):
+def start_server(database, port, log):
     env = {
         **os.environ,
         **SERVER_ENV,
-        "LANG_PORTAL_DB": str(db_path),
+        "LANG_PORTAL_DB": str(database),
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": str(PROCESSES),
@@ -50,9 +50,9 @@ def stop(process, sig=signal.SIGTERM):
         process.wait(timeout=30)
 
 
-def check_database(db_path, ledger, exact):
+def check_database(database, ledger, exact):
     """Integrity, counters against a recount, the ledger, and no half-written batch."""
-    conn = db.connect(str(db_path))
+    conn = db.connect(str(database))
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"] == "ok"
         assert checks.counter_mismatches(conn) == []
@@ -64,11 +64,11 @@ def check_database(db_path, ledger, exact):
 
 
 def test_many_clients_on_several_processes_lose_nothing(tmp_path):
-    db_path, log_path = tmp_path / "load.db", tmp_path / "server.log"
+    database, log_path = tmp_path / "load.db", tmp_path / "server.log"
     port = free_port()
     ledger = Ledger()
     with open(log_path, "wb") as log:
-        server = start_server(db_path, port, log)
+        server = start_server(database, port, log)
         try:
             started = time.monotonic()
             run_clients(f"http://127.0.0.1:{port}", ledger, CLIENTS, REQUESTS_EACH)
@@ -85,20 +85,20 @@ def test_many_clients_on_several_processes_lose_nothing(tmp_path):
     assert not [s for s in ledger.statuses if s >= 500]
     assert ledger.locked_errors == 0 and "database is locked" not in log_text
     assert set(ledger.statuses) <= {200, 409}
-    check_database(db_path, ledger, exact=True)
+    check_database(database, ledger, exact=True)
 
 
 KILL_CYCLES = 5
 
 
 def test_sigkill_under_load_loses_no_acknowledged_write(tmp_path):
-    db_path = tmp_path / "crash.db"
+    database = tmp_path / "crash.db"
     port = free_port()
     ledger = Ledger()
     rng = random.Random(7)
     with open(tmp_path / "server.log", "wb") as log:
         for cycle in range(KILL_CYCLES):
-            server = start_server(db_path, port, log)
+            server = start_server(database, port, log)
             halt = threading.Event()
             load = threading.Thread(
                 target=run_clients, args=(f"http://127.0.0.1:{port}", ledger, 32, 10_000, halt, cycle)
@@ -110,11 +110,11 @@ def test_sigkill_under_load_loses_no_acknowledged_write(tmp_path):
             halt.set()
             load.join(timeout=60)
             assert not load.is_alive()
-        server = start_server(db_path, port, log)  # one more start: recovery after the last kill
+        server = start_server(database, port, log)  # one more start: recovery after the last kill
         stop(server)
     assert not [s for s in ledger.statuses if s >= 500]
     assert ledger.connection_errors > 0  # the kills did land mid-request
-    stored = check_database(db_path, ledger, exact=False)
+    stored = check_database(database, ledger, exact=False)
     FIGURES["crash"] = (
         f"{KILL_CYCLES} SIGKILLs under load survived: {sum(ledger.statuses.values())} answers, "
         f"{ledger.connection_errors} requests cut off, {len(ledger.reviews)} acknowledged reviews all present "

@@ -18,31 +18,31 @@ SERVERS = [production_command(), [sys.executable, "app.py"]]
 
 @pytest.mark.parametrize("command", SERVERS, ids=["serve.py", "python-app.py"])
 def test_first_start_creates_and_seeds_the_database(tmp_path, command):
-    db_path = tmp_path / "first-start.db"
-    assert not db_path.exists()
-    with running_server(command, db_path) as (base_url, _):
+    database = tmp_path / "first-start.db"
+    assert not database.exists()
+    with running_server(command, database) as (base_url, _):
         assert requests.get(f"{base_url}/api/words").json()["total_words"] == SEED_WORDS
         session = requests.post(f"{base_url}/study_sessions", json={"group_id": 1, "study_activity_id": 1}).json()
         review = requests.post(
             f"{base_url}/study_sessions/{session['id']}/review", json={"word_id": 1, "correct": False}
         )
         assert review.status_code == 200 and review.json()["correct"] is False
-    assert db_path.exists()
+    assert database.exists()
     # A second start keeps the data and does not seed again.
-    with running_server(command, db_path) as (base_url, _):
+    with running_server(command, database) as (base_url, _):
         assert requests.get(f"{base_url}/api/words").json()["total_words"] == SEED_WORDS
         assert requests.get(f"{base_url}/api/study_sessions").json()["total"] == 1
 
 
 @pytest.mark.parametrize("command", SERVERS, ids=["serve.py", "python-app.py"])
 def test_a_database_from_a_newer_version_stops_the_server(tmp_path, command):
-    db_path = tmp_path / "future.db"
-    conn = db.connect(str(db_path))
+    database = tmp_path / "future.db"
+    conn = db.connect(str(database))
     seed.init_db(conn)
     newer = schema.latest_version() + 1
     conn.execute(f"PRAGMA user_version = {newer}")
     conn.close()
-    env = {**os.environ, "LANG_PORTAL_DB": str(db_path), "PORT": "0"}
+    env = {**os.environ, "LANG_PORTAL_DB": str(database), "PORT": "0"}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert f"schema version {newer}, but this code knows versions up to {newer - 1}" in result.stderr

@@ -1,0 +1,216 @@
+"""PostgreSQL, for deployments that outgrow one machine: several app servers share one
+database server. psycopg 3, a connection pool per process, the app's SQL with SQLite's
+placeholders turned into psycopg's, and the schema version in a table of its own.
+
+What differs from SQLite, and where it is handled:
+- Writers run concurrently (SQLite queues them): row locks taken by the triggers order
+  the writes of one learner (sql/setup/postgresql/), and serialize() makes transactions
+  about the same Idempotency-Key wait for each other (an advisory lock).
+- A lock wait is bounded by LANG_PORTAL_WRITE_TIMEOUT (lock_timeout): past it the
+  request is a 503 to send again, as on SQLite.
+- Identity columns do not start again at 1 when a table is emptied: restart_ids().
+- sum() of integers is numeric: numeric values are loaded as int when whole, float
+  otherwise, so counts are integers on both engines.
+- Text sorts by bytes: every text column has COLLATE "C", whatever the server's locale.
+"""
+
+import functools
+import re
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import pq
+from psycopg.adapt import Loader
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+NAME = "postgresql"
+MIGRATION_LOCK = 0x6C616E67  # "lang": the advisory lock migrations hold
+
+
+class NumberLoader(Loader):
+    """numeric as int when it is whole (sum, count of bigint), float otherwise (avg)."""
+
+    def load(self, data):
+        text = bytes(data).decode()
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+# Outside quotes and comments: SQLite's placeholders (? and :name), psycopg's escape (%),
+# and PostgreSQL's cast (::, passed through). Quoted text and comments are kept whole,
+# but for their % (psycopg reads every % of a query with parameters).
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|::|\?|:[A-Za-z_]\w*|%")
+
+
+@functools.lru_cache(maxsize=2048)
+def placeholders(sql):
+    """sql with SQLite's ? and :name turned into psycopg's %s and %(name)s."""
+
+    def replace(match):
+        token = match.group()
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if token.startswith(":") and token != "::":
+            return f"%({token[1:]})s"
+        return token.replace("%", "%%")
+
+    return _TOKENS.sub(replace, sql)
+
+
+class Connection:
+    """A psycopg connection (autocommit: we issue BEGIN ourselves, as on SQLite) with
+    the methods of lib/engines/sqlite.py's."""
+
+    engine = sys.modules[__name__]
+    holds_queue = False  # no writer queue: PostgreSQL locks rows
+
+    def __init__(self, raw, write_timeout=5.0):
+        self.raw, self.write_timeout = raw, write_timeout
+
+    def execute(self, sql, params=()):
+        return self.raw.execute(placeholders(sql), params)
+
+    def rows(self, sql, params=()):
+        return self.raw.execute(placeholders(sql), params).fetchall()
+
+    def row(self, sql, params=()):
+        return self.raw.execute(placeholders(sql), params).fetchone()
+
+    def stream(self, sql, params=(), size=1000):
+        """The rows of a query as dicts, as the server sends them (not all held at once)."""
+        with self.raw.cursor() as cursor:
+            yield from cursor.stream(placeholders(sql), params, size=size)
+
+    @property
+    def in_transaction(self):
+        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def problem(self):
+        """None: the server answers for its own storage (a fault is an error from it)."""
+        return None
+
+    def begin_write(self):
+        """BEGIN, with lock waits bounded by write_timeout (then LockNotAvailable: a 503)."""
+        self.raw.execute(f"BEGIN; SET LOCAL lock_timeout = {int(self.write_timeout * 1000)}")
+
+    def end_write(self, commit):
+        if commit:
+            self.raw.execute("COMMIT")
+        elif self.in_transaction and not self.raw.broken:
+            self.raw.execute("ROLLBACK")
+
+    def serialize(self, key):
+        """Until this transaction ends, a transaction serialising the same key waits here."""
+        self.raw.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+
+    def close(self):
+        self.raw.close()
+
+
+def _configure(raw):
+    raw.adapters.register_loader("numeric", NumberLoader)
+
+
+def _open(url):
+    raw = psycopg.connect(url, autocommit=True, row_factory=dict_row, application_name="lang-portal")
+    _configure(raw)
+    return raw
+
+
+def connect(url, synchronous=None, write_timeout=5.0, create=True):
+    """One connection of its own (commands, tests). synchronous is SQLite's setting, and
+    create does not apply: the database must exist (createdb), its schema need not."""
+    return Connection(_open(url), write_timeout)
+
+
+class Connections:
+    """The connections of one app in one process: a pool of up to size, each lent to one
+    request at a time. A connection the server dropped is not given back to the pool."""
+
+    def __init__(self, url, write_timeout, size):
+        self.write_timeout = write_timeout
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=size,
+            timeout=write_timeout,
+            kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "lang-portal"},
+            configure=_configure,
+            name="lang-portal",
+            open=True,
+        )
+
+    def get(self):
+        return Connection(self.pool.getconn(), self.write_timeout)
+
+    def put(self, conn):
+        self.pool.putconn(conn.raw)
+
+    def close(self):
+        self.pool.close()
+
+
+def describe(url):
+    """The URL without its password, for a person reading a command's output."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def unreachable(url):
+    return "The database server cannot be reached; see the server's log."
+
+
+# The schema ---------------------------------------------------------------------------
+
+
+def version(conn):
+    present = conn.row("SELECT to_regclass('schema_version') IS NOT NULL AS present")["present"]
+    return conn.row("SELECT version FROM schema_version")["version"] if present else 0
+
+
+def apply(conn, files):
+    """Apply the schema files [(number, path)] newer than the database, in order, each in
+    its own transaction together with the version bump; returns the numbers applied.
+    Servers starting together take turns (an advisory lock), so each file runs once."""
+    applied = []
+    for number, path in files:
+        conn.raw.execute("BEGIN")
+        try:
+            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            if number > version(conn):
+                conn.raw.execute(path.read_text(encoding="utf-8"))
+                conn.raw.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL)"
+                )
+                conn.raw.execute(
+                    "INSERT INTO schema_version (id, version) VALUES (1, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                    (number,),
+                )
+                applied.append(number)
+            conn.raw.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction and not conn.raw.broken:
+                conn.raw.execute("ROLLBACK")
+            raise
+    return applied
+
+
+def restart_ids(conn, tables):
+    """Let the identity of each table go on from its highest id, as SQLite's rowid does
+    (1 for an empty table): after a full reset, the seed gets the same ids on both engines."""
+    for table in tables:
+        conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}"
+        )
+
+
+def integrity_problems(conn):
+    """[]: PostgreSQL checks its own pages (checksums, amcheck) outside the app."""
+    return []

@@ -1,0 +1,211 @@
+"""SQLite, the embedded default: a database file beside the app, WAL, one writer at a time
+(queued in lib/engines/writers.py), and its schema version in PRAGMA user_version."""
+
+import os
+import sqlite3
+import sys
+import threading
+from urllib.parse import quote
+
+from lib.checks import file_identity, file_problem
+from lib.engines.writers import WriterQueue
+
+NAME = "sqlite"
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot take writes: its file was deleted, replaced or damaged, or is
+    not writable. The message says which, in a sentence."""
+
+
+class Connection(sqlite3.Connection):
+    """A connection that begins and ends write transactions through the writer queue,
+    and refuses to write into a file that cannot take the write."""
+
+    engine = sys.modules[__name__]
+    writers = None
+    path = None
+    identity = None
+    write_timeout = 5.0
+    holds_queue = False
+
+    def problem(self):
+        """Why this connection's database cannot take writes now, or None (file_problem)."""
+        return None if self.path is None else file_problem(self.path, self.identity)
+
+    def begin_write(self):
+        """BEGIN IMMEDIATE (takes SQLite's write lock up front), after our turn in the
+        queue; raises WriteTimeout if the turn does not come within write_timeout, and
+        DatabaseUnavailable if the file cannot take the write."""
+        problem = self.problem()
+        if problem:
+            raise DatabaseUnavailable(problem)
+        if self.writers:
+            self.writers.acquire(self.write_timeout)
+            self.holds_queue = True
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._leave_queue()
+            raise
+
+    def end_write(self, commit):
+        """COMMIT or ROLLBACK, and give the next writer its turn. A failed statement may
+        have ended the transaction already (disk full, I/O error), and a caller may have
+        rolled back already: then nothing is left to roll back."""
+        try:
+            if commit:
+                self.execute("COMMIT")
+            elif self.in_transaction:
+                self.execute("ROLLBACK")
+        finally:
+            self._leave_queue()
+
+    def _leave_queue(self):
+        if self.holds_queue:
+            self.holds_queue = False
+            self.writers.release()
+
+    def serialize(self, key):
+        """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
+
+    def rows(self, sql, params=()):
+        """All rows of a query, as dicts."""
+        cursor = self._plain_cursor().execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def row(self, sql, params=()):
+        """The first row of a query as a dict, or None."""
+        cursor = self._plain_cursor().execute(sql, params)
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
+
+    def stream(self, sql, params=(), size=1000):
+        """The rows of a query as dicts, read size at a time from one statement (one
+        consistent snapshot), for answers too long to hold in memory."""
+        cursor = self.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+
+    def _plain_cursor(self):
+        cursor = self.cursor()
+        cursor.row_factory = None  # rows are turned into dicts by the caller, naming the columns once
+        return cursor
+
+
+def _dict_row(cursor, row):
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+def connect(path, synchronous="FULL", write_timeout=5.0, create=True):
+    """Open a connection with the pragmas every connection must have. Without create,
+    a missing file is an error (a server must not start an empty database in its place)."""
+    synchronous = synchronous.upper()
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
+    in_memory = path == ":memory:"
+    target = path if in_memory else f"file:{quote(os.path.abspath(path))}?mode={'rwc' if create else 'rw'}"
+    # isolation_level=None: we issue BEGIN ourselves, so every write is explicit.
+    conn = sqlite3.connect(target, uri=not in_memory, isolation_level=None, check_same_thread=False, factory=Connection)
+    try:
+        conn.row_factory = _dict_row
+        conn.write_timeout = write_timeout
+        conn.execute(f"PRAGMA busy_timeout = {int(write_timeout * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        if not in_memory:
+            conn.path = os.path.abspath(path)
+            conn.identity = file_identity(conn.path)
+            conn.writers = WriterQueue.for_path(conn.path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class Connections:
+    """The connections of one app in one process: each worker thread keeps one open
+    connection and lends it to one request at a time. Opening a connection costs more
+    than a whole small request (SQLite reads the schema and the pragmas run)."""
+
+    def __init__(self, open_connection):
+        self.open_connection = open_connection
+        self.local = threading.local()
+        self.opened = []
+        self.pid = os.getpid()
+
+    def get(self):
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = self.open_connection()
+            self.opened.append(conn)
+        return conn
+
+    def put(self, conn):
+        """Back from a request (with no transaction open): the thread keeps it."""
+
+    def close(self):
+        for conn in self.opened:
+            conn.close()
+        self.opened.clear()
+
+
+def describe(path):
+    """The database, for a person reading a command's output."""
+    return path
+
+
+def unreachable(path):
+    """Why no connection to the database can be opened, in a sentence."""
+    return file_problem(path) or "The database cannot be opened; see the server's log."
+
+
+# The schema ---------------------------------------------------------------------------
+
+
+def version(conn):
+    return conn.execute("PRAGMA user_version").fetchone()["user_version"]
+
+
+def apply(conn, files):
+    """Apply the schema files [(number, path)] newer than the database, in order, each in
+    its own transaction together with the version bump. Returns the numbers applied.
+
+    Foreign keys are off while a file runs, so that a file can rebuild a table the way
+    SQLite documents (copy, drop, rename), and are checked before the commit."""
+    applied = []
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set here
+    try:
+        for number, path in files:
+            if number <= version(conn):
+                continue
+            script = path.read_text(encoding="utf-8")
+            try:
+                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};")
+                broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                if broken is not None:
+                    raise sqlite3.IntegrityError(f"{path.name} leaves a row of {broken['table']} without its parent")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            applied.append(number)
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    return applied
+
+
+def restart_ids(conn, tables):
+    """Nothing to do: an INTEGER PRIMARY KEY that is not AUTOINCREMENT starts again at 1
+    once its table is empty."""
+
+
+def integrity_problems(conn):
+    """What SQLite's own check of the file finds, as sentences ([] when sound)."""
+    found = [row["integrity_check"] for row in conn.execute("PRAGMA integrity_check")]
+    return [] if found == ["ok"] else found
