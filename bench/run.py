@@ -1,7 +1,8 @@
 """lang-portal benchmark: ratios measured side by side under the production server.
 
-    python bench/run.py            # the full run (about 10-15 minutes)
-    python bench/run.py --quick    # a few minutes, smaller histories
+    python bench/run.py                        # the full run (about 10-15 minutes)
+    python bench/run.py --quick                # a few minutes, smaller histories
+    python bench/run.py --engine postgresql    # the same on PostgreSQL, and both engines side by side
 
 Starts the API as the README serves it (serve.py) on temporary databases filled by
 harness/history.py, drives it with wrk from a separate process, and prints a table of
@@ -9,6 +10,10 @@ figures, each with its goal, and a summary line. Every figure is a ratio of two
 measurements taken in this run on this machine (absolute times drift on shared machines;
 ratios much less): a throughput is divided by the mean of the floor (GET /api/health)
 measured just before and just after it. Results go to bench/results/ (ignored by git).
+
+With --engine postgresql, every database is made on a throwaway PostgreSQL server
+(harness/postgres.py, durable: commits flushed to disk, as SQLite's synchronous=FULL),
+and a first section drives the review write on SQLite and PostgreSQL in turns.
 """
 
 import argparse
@@ -26,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import history  # noqa: E402
+from harness import history, postgres  # noqa: E402
 from harness.servers import free_port, production_command, wait_until_healthy  # noqa: E402
 from lib import db, memory  # noqa: E402
 
@@ -85,8 +90,47 @@ def ensure_tools():
         )
 
 
+class SQLiteStore:
+    """New databases for the run: files in the run's directory."""
+
+    engine = "sqlite"
+
+    def __init__(self, workdir):
+        self.workdir = Path(workdir)
+
+    def new(self, name):
+        return str(self.workdir / f"{name}.db")
+
+    def remove(self, target):
+        for suffix in ("", "-wal", "-shm", "-writers"):
+            Path(target + suffix).unlink(missing_ok=True)
+
+
+class PostgreSQLStore:
+    """New databases for the run: one per name on the run's PostgreSQL server."""
+
+    engine = "postgresql"
+
+    def __init__(self, url):
+        self.url = url
+
+    def _admin(self, sql):
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def new(self, name):
+        name = "bench_" + re.sub(r"\W", "_", name)
+        self._admin(f"CREATE DATABASE {name}")
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def remove(self, target):
+        self._admin(f"DROP DATABASE IF EXISTS {target.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
 class Server:
-    """A server process group on a database file: the API (serve.py) or the bare app."""
+    """A server process group on a database: the API (serve.py) or the bare app."""
 
     def __init__(self, db_path, bare=False, **env):
         self.port = free_port()
@@ -183,12 +227,12 @@ def against_floor(server, seconds, runs):
 
 
 def in_process_answers(db_path, sessions, words, seconds, with_memory=True):
-    """Answers per second written as POST /study_sessions/:id/review writes them, on SQLite
-    directly: the insert (and its triggers) and, with_memory, the FSRS step."""
+    """Answers per second written as POST /study_sessions/:id/review writes them, on the
+    database directly: the insert (and its triggers) and, with_memory, the FSRS step."""
     import random
 
     conn = db.connect(str(db_path))
-    learner = conn.execute("SELECT id, fsrs_parameters, desired_retention FROM learners WHERE id = 1").fetchone()
+    learner = conn.row("SELECT id, fsrs_parameters, desired_retention FROM learners WHERE id = 1")
     rng = random.Random(3)
     done, deadline = 0, time.perf_counter() + seconds
     started = time.perf_counter()
@@ -211,17 +255,55 @@ def in_process_answers(db_path, sessions, words, seconds, with_memory=True):
 # --- the run --------------------------------------------------------------------------
 
 
-def measure(args, workdir):
+def engines_side_by_side(store, workdir, base_size, review_lua, seconds):
+    """The review write at 16 and 64 clients on SQLite and on store's PostgreSQL, in turns
+    (two rounds), each with the floor measured on the same server just before it."""
+    targets = {"sqlite": SQLiteStore(workdir).new("side-sqlite"), "postgresql": store.new("side_postgresql")}
+    for target in targets.values():
+        history.generate(target, *base_size)
+    runs = {name: [] for name in targets}
+    for _ in range(2):
+        for name, target in targets.items():
+            with Server(target) as server:
+                floor = wrk(f"{server.url}/api/health", seconds)["rps"]
+                c16 = wrk(server.url, seconds, connections=16, script=review_lua)
+                c64 = wrk(server.url, seconds, connections=64, script=review_lua)
+            runs[name].append({"floor_rps": floor, "c16": c16, "c64": c64})
+
+    def mean(measured, key, field=None):
+        return sum(m[key][field] if field else m[key] for m in measured) / len(measured)
+
+    side = {}
+    for name, measured in runs.items():
+        side[name] = {
+            "floor_rps": mean(measured, "floor_rps"),
+            "c16_rps": mean(measured, "c16", "rps"),
+            "c16_p99_ms": mean(measured, "c16", "p99_ms"),
+            "c64_rps": mean(measured, "c64", "rps"),
+            "c64_p50_ms": mean(measured, "c64", "p50_ms"),
+            "c64_p99_ms": mean(measured, "c64", "p99_ms"),
+        }
+    side["postgresql_over_sqlite"] = {
+        key: side["postgresql"][key] / side["sqlite"][key] for key in ("c16_rps", "c64_rps", "c64_p99_ms")
+    }
+    return side
+
+
+def measure(args, workdir, store):
     quick = args.quick
     seconds = 2 if quick else 5
     scale_seconds = 1 if quick else 4
-    results = {"quick": quick, "processes": PROCESSES, "seconds_per_measurement": seconds}
+    results = {"quick": quick, "engine": store.engine, "processes": PROCESSES, "seconds_per_measurement": seconds}
 
     base_size = (1000, 1000)
-    base_db = Path(workdir) / "base.db"
+    base_db = store.new("base")
     history.generate(base_db, *base_size)
     sessions = max(history.MIN_SESSIONS, base_size[1] // history.REVIEWS_PER_SESSION)
     review_lua = lua(workdir, "review", REVIEW_LUA, words=base_size[0], sessions=sessions)
+
+    if store.engine == "postgresql":
+        print("the review write on SQLite and PostgreSQL, in turns ...", flush=True)
+        results["engines"] = engines_side_by_side(store, workdir, base_size, review_lua, seconds)
 
     print("floor against a bare Flask app ...", flush=True)
     floors = {"ours": [], "bare": []}
@@ -287,7 +369,7 @@ def measure(args, workdir):
     scale = []
     for n_words, n_reviews in sizes:
         print(f"scale: {n_words} words, {n_reviews} reviews ...", flush=True)
-        path = Path(workdir) / f"scale-{n_words}-{n_reviews}.db"
+        path = store.new(f"scale-{n_words}-{n_reviews}")
         history.generate(path, n_words, n_reviews)
         row = {"words": n_words, "reviews": n_reviews}
         last_page = -(-n_words // 50)
@@ -311,7 +393,7 @@ def measure(args, workdir):
                     "p50_ms"
                 ]
         scale.append(row)
-        path.unlink()
+        store.remove(path)
     results["scale"] = scale
     results["scale_ratios"] = {
         key.removesuffix("_p50_ms"): scale[-1][key] / scale[0][key] for key in scale[0] if key.endswith("_p50_ms")
@@ -321,7 +403,7 @@ def measure(args, workdir):
     learners_sizes = [(1, 1000), (100, 100_000)] if quick else [(1, 1000), (1000, 1_000_000)]
     learner_rows = []
     for n_learners, n_reviews in learners_sizes:
-        path = Path(workdir) / f"learners-{n_learners}.db"
+        path = store.new(f"learners-{n_learners}")
         history.generate(path, 1000, n_reviews, learners=n_learners)
         row = {"learners": n_learners, "reviews": n_reviews}
         with Server(path) as server:
@@ -335,7 +417,7 @@ def measure(args, workdir):
             }.items():
                 row[f"{name}_p50_ms"] = wrk(f"{server.url}{endpoint}", scale_seconds, connections=4)["p50_ms"]
         learner_rows.append(row)
-        path.unlink()
+        store.remove(path)
     results["learners"] = learner_rows
     results["learners_ratios"] = {
         key.removesuffix("_p50_ms"): learner_rows[-1][key] / learner_rows[0][key]
@@ -384,7 +466,29 @@ def report(results):
         results["in_process"],
         results["memory"],
     )
-    rows = [
+    rows = []
+    if "engines" in results:
+        e = results["engines"]
+        for name in ("sqlite", "postgresql"):
+            rows.append(
+                (
+                    f"{name}: review 16 / 64 clients",
+                    f"{e[name]['c16_rps']:.0f} / {e[name]['c64_rps']:.0f} req/s",
+                    f"p99 {e[name]['c16_p99_ms']:.0f} / {e[name]['c64_p99_ms']:.0f} ms; "
+                    f"floor {e[name]['floor_rps']:.0f} req/s",
+                    "",
+                )
+            )
+        r = e["postgresql_over_sqlite"]
+        rows.append(
+            (
+                "postgresql / sqlite: review 16 / 64 clients",
+                f"{r['c16_rps']:.2f} / {r['c64_rps']:.2f}",
+                f"p99 at 64 clients x{r['c64_p99_ms']:.2f}",
+                "",
+            )
+        )
+    rows += [
         (
             "floor: GET /api/health / bare Flask",
             f"{f['ours_over_bare']:.2f}",
@@ -406,7 +510,7 @@ def report(results):
         rows.append((f"limits on / off: {name}", f"{ratio:.2f}", "", ">= 0.95"))
     rows += [
         (
-            "in-process answers (FULL)",
+            "in-process answers",
             f"{ip['answers_per_s']:.0f}/s",
             f"{ip['answers_per_s_without_memory']:.0f}/s without the FSRS step",
             "",
@@ -482,17 +586,28 @@ def main():
     parser = argparse.ArgumentParser(description="lang-portal benchmark (ratios measured side by side)")
     parser.add_argument("--quick", action="store_true", help="small histories and short runs")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="directory for results.json and the plot")
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="where the databases are made (postgresql: a throwaway durable server; needs its programs)",
+    )
     args = parser.parse_args()
     ensure_tools()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="lang-portal-bench-") as workdir:
-        results = measure(args, workdir)
+        if args.engine == "postgresql":
+            with postgres.cluster(durable=True) as url:
+                results = measure(args, workdir, PostgreSQLStore(url))
+        else:
+            results = measure(args, workdir, SQLiteStore(workdir))
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     report(results)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    plot(results, args.out / "latency_vs_history.png")
-    print(f"wrote {args.out / 'results.json'} and the plot in {results['elapsed_s']} s")
+    name = "results.json" if args.engine == "sqlite" else f"results-{args.engine}.json"
+    (args.out / name).write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, args.out / name.replace("results", "latency_vs_history").replace(".json", ".png"))
+    print(f"wrote {args.out / name} and the plot in {results['elapsed_s']} s")
 
 
 if __name__ == "__main__":

@@ -23,12 +23,14 @@ def stamp(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def generate(path, words, reviews, learners=1, seed=1):
-    """Create the database at path (which must not exist) and fill it; returns counts.
-    With several learners, session s belongs to learner (s - 1) % learners + 1 (learner 1
-    exists already), all on UTC learning days."""
+def generate(target, words, reviews, learners=1, seed=1):
+    """Fill a new database: a SQLite file at target (which must not exist) or an empty
+    PostgreSQL database at a postgresql:// target; returns counts. With several learners,
+    session s belongs to learner (s - 1) % learners + 1 (learner 1 exists already), all on
+    UTC learning days."""
     rng = random.Random(seed)
-    conn = db.connect(str(path), synchronous="OFF")
+    conn = db.connect(str(target), synchronous="OFF")
+    sqlite = conn.engine.NAME == "sqlite"
     schema.migrate(conn)
     groups = max(1, -(-words // GROUP_SIZE))
     parts = json.dumps([{"kanji": "語", "romaji": ["go"]}], ensure_ascii=False)
@@ -104,12 +106,21 @@ def generate(path, words, reviews, learners=1, seed=1):
                 stability = 1 + word_id % 30,
                 difficulty = 1 + word_id % 9,
                 last_review = substr(last_reviewed_at, 1, 10),
-                due = date(last_reviewed_at, '+' || (word_id % 20) || ' days'),
+                due = {due},
                 reps = correct_count + wrong_count,
                 lapses = wrong_count
-            """
+            """.format(
+                due="date(last_reviewed_at, '+' || (word_id % 20) || ' days')"
+                if sqlite
+                else "to_char(substr(last_reviewed_at, 1, 10)::date + (word_id % 20)::integer, 'YYYY-MM-DD')"
+            )
         )
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("ANALYZE")
+        # Ids given explicitly above: new rows go on after them, on both engines.
+        conn.engine.restart_ids(conn, ("groups", "words", "study_activities", "learners", "study_sessions"))
+    if sqlite:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("ANALYZE")
+    else:
+        conn.execute("VACUUM ANALYZE")  # statistics, and the visibility map for index-only scans
     conn.close()
     return {"words": words, "groups": groups, "sessions": sessions, "reviews": reviews, "learners": learners}

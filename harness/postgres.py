@@ -3,12 +3,11 @@ made in a temporary directory, started on a free port of 127.0.0.1, stopped and 
 at the end. It needs PostgreSQL's server programs (Debian: apt-get install postgresql).
 
     python -m harness.postgres -- python -m pytest      # the suite on PostgreSQL
-    python -m harness.postgres --redis -- python -m pytest -m slow
 
 runs the command with LANG_PORTAL_TEST_DATABASE_URL set to the server's URL (the tests'
-fixtures make a database of their own on it for each test), and with --redis a Redis (or
-Valkey) server too, at LANG_PORTAL_TEST_REDIS_URL (the shared rate limits' test). As root,
-the server runs as the user postgres (initdb refuses root)."""
+fixtures make a database of their own on it for each test). As root, the server runs as
+the user postgres (initdb refuses root). redis_server() starts a Redis (or Valkey) server
+the same way, for the test of rate limits shared by two app servers."""
 
 import argparse
 import glob
@@ -118,19 +117,13 @@ def redis_server():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--redis", action="store_true", help="start a Redis server too")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run (after --)")
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the command to run after --")
     with cluster() as url:
-        env = {**os.environ, "LANG_PORTAL_TEST_DATABASE_URL": url}
-        if args.redis:
-            with redis_server() as redis_url:
-                env["LANG_PORTAL_TEST_REDIS_URL"] = redis_url
-                return subprocess.run(command, env=env).returncode
-        return subprocess.run(command, env=env).returncode
+        return subprocess.run(command, env={**os.environ, "LANG_PORTAL_TEST_DATABASE_URL": url}).returncode
 
 
 if __name__ == "__main__":

@@ -5,15 +5,16 @@ import math
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from lib.validation import brief
+from lib.validation import MAX_ID, brief
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 500
 MAX_PAGE = 1_000_000_000
 
 
-def int_arg(name, default, maximum=None):
-    """A positive integer query parameter (default when absent), or a 400."""
+def int_arg(name, default, maximum=MAX_ID):
+    """A positive integer query parameter (default when absent), or a 400. Without a
+    maximum of its own, it must fit a database id (64 bits)."""
     raw = request.args.get(name)
     if raw is None:
         return default
@@ -21,7 +22,7 @@ def int_arg(name, default, maximum=None):
     if len(raw) > 19 or not raw.isascii() or not raw.isdigit() or int(raw) < 1:
         raise BadRequest(f"Query parameter {name} must be a positive integer, not {brief(raw)}.")
     value = int(raw)
-    if maximum is not None and value > maximum:
+    if value > maximum:
         raise BadRequest(f"Query parameter {name} must be at most {maximum}, not {value}.")
     return value
 

@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from lib.clock import TIMESTAMP
 from lib.db import get_db, one_or_404, query
-from lib.learners import get_learner
+from lib.learners import get_learner, requested_learner
 from lib.listing import int_arg
 from lib.validation import brief
 
@@ -241,7 +241,7 @@ def _since():
     if raw is None:
         return ""
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))  # RFC 3339 allows t and z
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
@@ -253,7 +253,7 @@ def _since():
 def xapi_statements():
     """The learner's answers as xAPI statements, newest first, limit at a time; more is the
     URL of the next page ("" on the last)."""
-    learner = get_learner(int_arg("learner_id", 1))
+    learner = requested_learner()
     since = _since()
     limit = int_arg("limit", DEFAULT_STATEMENTS, MAX_STATEMENTS)
     before = int_arg("before", None)

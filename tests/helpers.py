@@ -38,9 +38,10 @@ def make_app(database, **settings):
 class PostgreSQLServer:
     """Databases of their own for the tests, on the server at POSTGRESQL_URL."""
 
+    numbers = itertools.count()  # shared by every instance: names never collide in a run
+
     def __init__(self, url):
         self.url = url
-        self.names = (f"lang_portal_test_{os.getpid()}_{n}" for n in itertools.count())
 
     def url_of(self, name):
         return urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
@@ -53,7 +54,7 @@ class PostgreSQLServer:
 
     def create(self, template=None):
         """A new database (empty, or a copy of template); its URL."""
-        name = next(self.names)
+        name = f"lang_portal_test_{os.getpid()}_{next(PostgreSQLServer.numbers)}"
         copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
         self._admin(f"CREATE DATABASE {name}{copy}")
         return self.url_of(name)

@@ -1,11 +1,17 @@
 """A load driver for the slow tests: concurrent clients mixing every kind of write and
 read, keeping a ledger of what the server acknowledged."""
 
+import os
 import random
+import signal
+import subprocess
 import threading
 from collections import Counter
 
 import requests
+
+from harness.servers import ROOT, production_command, wait_until_healthy
+from lib import checks, db
 
 BATCH_SIZE = 5
 WORD_IDS = range(1, 101)  # the real seed has more words than this
@@ -87,9 +93,12 @@ def one_request(http, base_url, ledger, rng, state):
 
 def run_clients(base_url, ledger, clients, requests_each, stop=None, seed=0):
     """Run `clients` threads of `requests_each` requests; stop early when stop is set.
-    Connection errors (a killed server) are counted, not raised."""
+    base_url may be a list: client i talks to base_url[i % len(base_url)]. Connection
+    errors (a killed server) are counted, not raised."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
 
     def client(index):
+        base_url = urls[index % len(urls)]
         rng = random.Random(seed * 1000 + index)
         state = {}
         with requests.Session() as http:
@@ -145,3 +154,48 @@ def half_written_batches(conn):
         "SELECT count(*) AS n FROM study_sessions WHERE group_id = ? AND review_items_count NOT IN (0, ?)",
         (BATCH_GROUP, BATCH_SIZE),
     ).fetchone()["n"]
+
+
+def start_server(database, port, log, processes=2, env=None, wait=True):
+    """serve.py on database with rate limits off (unless env says), its output to log;
+    its whole process group stops with stop()."""
+    env = {
+        **os.environ,
+        "LANG_PORTAL_RATE_LIMITS": "off",
+        "LANG_PORTAL_DB": str(database),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(processes),
+        **(env or {}),
+    }
+    # A session of its own, so one killpg takes the parent and every serving process at once.
+    process = subprocess.Popen(
+        production_command(),
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    if wait:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+    return process
+
+
+def stop(process, sig=signal.SIGTERM):
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+
+
+def check_database(database, ledger, exact):
+    """Integrity, counters against a recount, the ledger, and no half-written batch."""
+    conn = db.connect(database)
+    try:
+        assert conn.engine.integrity_problems(conn) == []
+        assert checks.counter_mismatches(conn) == []
+        assert database_matches_ledger(conn, ledger, exact) == []
+        assert half_written_batches(conn) == 0
+        return conn.execute("SELECT count(*) AS n FROM word_review_items").fetchone()["n"]
+    finally:
+        conn.close()

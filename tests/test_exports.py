@@ -160,6 +160,7 @@ def test_statement_ids_are_stable_and_pages_follow_more(client, answered):
 def test_since_keeps_later_answers(client, answered):
     assert client.get("/api/xapi/statements?since=2026-04-01T09:29:59Z").get_json()["statements"]
     assert client.get("/api/xapi/statements?since=2026-04-01T10:30:00%2B01:00").get_json()["statements"] == []
+    assert client.get("/api/xapi/statements?since=2026-04-01t09:29:59z").get_json()["statements"]  # RFC 3339 allows it
     assert client.get("/api/xapi/statements?since=yesterday").status_code == 400
 
 

@@ -73,6 +73,10 @@ class Connection:
     def execute(self, sql, params=()):
         return self.raw.execute(placeholders(sql), params)
 
+    def executemany(self, sql, params_seq):
+        with self.raw.cursor() as cursor:
+            cursor.executemany(placeholders(sql), params_seq)
+
     def rows(self, sql, params=()):
         return self.raw.execute(placeholders(sql), params).fetchall()
 

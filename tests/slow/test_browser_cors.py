@@ -111,10 +111,10 @@ def total_sessions(api_url):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)")
-def test_browser_reads_answers_only_from_allowed_origins(tmp_path):
+def test_browser_reads_answers_only_from_allowed_origins(tmp_path, database):
     allowed_port, other_port = free_port(), free_port()
     env = {"LANG_PORTAL_CORS_ORIGINS": f"http://127.0.0.1:{allowed_port}"}
-    with running_server([sys.executable, "app.py"], tmp_path / "cors.db", env=env) as (api_url, _):
+    with running_server([sys.executable, "app.py"], database, env=env) as (api_url, _):
         allowed, other = PageServer(allowed_port, api_url), PageServer(other_port, api_url)
         try:
             from_allowed = open_in_chromium(allowed, tmp_path / "profile-allowed")
@@ -172,11 +172,11 @@ const fetches = paths.map((path) => fetch(api + path, {method: "POST", mode: "no
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)")
-def test_a_foreign_page_cannot_wipe_the_history(tmp_path):
+def test_a_foreign_page_cannot_wipe_the_history(tmp_path, database):
     """Every cross-site form or no-cors POST to a reset reaches the API and is refused (415):
     only a JSON POST resets, and a browser sends that only after a CORS preflight."""
     log = tmp_path / "server.log"
-    with running_server([sys.executable, "app.py"], tmp_path / "wipe.db", log=log) as (api_url, _):
+    with running_server([sys.executable, "app.py"], database, log=log) as (api_url, _):
         session = requests.post(f"{api_url}/study_sessions", json={"group_id": 1, "study_activity_id": 1}).json()
         requests.post(f"{api_url}/study_sessions/{session['id']}/review", json={"word_id": 1, "correct": True})
         page = PageServer(free_port(), api_url, FORMS_PAGE.replace("PATHS", json.dumps(DESTRUCTIVE)))

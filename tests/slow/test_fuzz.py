@@ -11,9 +11,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app
 from lib import db, seed
+from tests.helpers import POSTGRESQL_URL, PostgreSQLServer
 from tests.slow.figures import FIGURES
 
 pytestmark = pytest.mark.slow
@@ -27,7 +29,9 @@ GENERATED = {"requests": 0, "by_status": {}}
 # request. Schemathesis's own pytest plugin is off (pyproject.toml), so that only these
 # slow tests load it.
 FUZZ_DIR = Path(tempfile.mkdtemp(prefix="lang-portal-fuzz-"))
-fuzz_app = create_app({"TESTING": True, "DATABASE": str(FUZZ_DIR / "fuzz.db")})
+POSTGRESQL = PostgreSQLServer(POSTGRESQL_URL) if POSTGRESQL_URL else None
+FUZZ_DATABASE = POSTGRESQL.create() if POSTGRESQL else str(FUZZ_DIR / "fuzz.db")
+fuzz_app = create_app({"TESTING": True, "DATABASE": FUZZ_DATABASE})
 
 # Static documentation files are left out: schemathesis's WSGI transport leaves the file
 # responses unclosed (a ResourceWarning, an error here); tests/test_openapi.py covers them.
@@ -40,6 +44,9 @@ def fuzz_database():
     seed.init_db(conn, fuzz_app.config["SEED_DIR"])
     conn.close()
     yield
+    db.close_connections(fuzz_app)
+    if POSTGRESQL:
+        POSTGRESQL.drop(FUZZ_DATABASE)
     shutil.rmtree(FUZZ_DIR)
 
 
@@ -78,6 +85,11 @@ def test_every_operation_answers_within_its_contract(operation):
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(GENERATED["by_status"].items()))
         FIGURES["schemathesis"] = f"schemathesis: {GENERATED['requests']} requests ({statuses})"
         assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}"
-        case.validate_response(response)
+        if operation.label == "POST /api/learners/{learner_id}/schedule/optimize" and response.status_code == 422:
+            # A valid request, refused for the learner's state (too few answers to fit to), as
+            # documented; tests/test_memory.py pins when it is.
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+        else:
+            case.validate_response(response)
 
     answers_within_its_contract()

@@ -3,15 +3,13 @@
 import os
 import random
 import signal
-import subprocess
 import threading
 import time
 
 import pytest
 
-from harness.servers import ROOT, free_port, production_command, wait_until_healthy
-from lib import checks, db
-from tests.load import Ledger, database_matches_ledger, half_written_batches, run_clients
+from harness.servers import free_port
+from tests.load import Ledger, check_database, run_clients, start_server, stop
 from tests.slow.figures import FIGURES
 
 pytestmark = pytest.mark.slow
@@ -19,56 +17,14 @@ pytestmark = pytest.mark.slow
 PROCESSES = 2
 CLIENTS = 64
 REQUESTS_EACH = 25
-SERVER_ENV = {"LANG_PORTAL_RATE_LIMITS": "off"}
 
 
-def start_server(database, port, log):
-    env = {
-        **os.environ,
-        **SERVER_ENV,
-        "LANG_PORTAL_DB": str(database),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(PROCESSES),
-    }
-    # A session of its own, so one killpg takes the parent and every serving process at once.
-    process = subprocess.Popen(
-        production_command(),
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_until_healthy(f"http://127.0.0.1:{port}", process)
-    return process
-
-
-def stop(process, sig=signal.SIGTERM):
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=30)
-
-
-def check_database(database, ledger, exact):
-    """Integrity, counters against a recount, the ledger, and no half-written batch."""
-    conn = db.connect(str(database))
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"] == "ok"
-        assert checks.counter_mismatches(conn) == []
-        assert database_matches_ledger(conn, ledger, exact) == []
-        assert half_written_batches(conn) == 0
-        return conn.execute("SELECT count(*) AS n FROM word_review_items").fetchone()["n"]
-    finally:
-        conn.close()
-
-
-def test_many_clients_on_several_processes_lose_nothing(tmp_path):
-    database, log_path = tmp_path / "load.db", tmp_path / "server.log"
+def test_many_clients_on_several_processes_lose_nothing(tmp_path, database):
+    log_path = tmp_path / "server.log"
     port = free_port()
     ledger = Ledger()
     with open(log_path, "wb") as log:
-        server = start_server(database, port, log)
+        server = start_server(database, port, log, processes=PROCESSES)
         try:
             started = time.monotonic()
             run_clients(f"http://127.0.0.1:{port}", ledger, CLIENTS, REQUESTS_EACH)
@@ -91,8 +47,7 @@ def test_many_clients_on_several_processes_lose_nothing(tmp_path):
 KILL_CYCLES = 5
 
 
-def test_sigkill_under_load_loses_no_acknowledged_write(tmp_path):
-    database = tmp_path / "crash.db"
+def test_sigkill_under_load_loses_no_acknowledged_write(tmp_path, database):
     port = free_port()
     ledger = Ledger()
     rng = random.Random(7)

@@ -18,12 +18,12 @@ pytestmark = pytest.mark.slow
 LOG = Path(__file__).resolve().parent.parent / "data" / "review-log-fsrs.csv"
 
 
-def test_the_real_log_replays_evaluates_and_fits(tmp_path):
+def test_the_real_log_replays_evaluates_and_fits(tmp_path, database):
     with LOG.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     cards = sorted({row["card_id"] for row in rows})
-    app = make_app(tmp_path / "real.db")
-    conn = db.connect(str(tmp_path / "real.db"))
+    app = make_app(database)
+    conn = db.connect(database)
     seed.init_db(conn, app.config["SEED_DIR"])
     with db.transaction(conn):
         first = seed.add_words(conn, "Josh's cards", [{"kanji": c, "romaji": f"card{c}", "english": c} for c in cards])

@@ -9,6 +9,7 @@ import requests
 
 from harness.servers import ROOT, production_command, running_server
 from lib import db, schema, seed
+from tests.helpers import ENGINE, set_schema_version
 
 pytestmark = pytest.mark.slow
 
@@ -17,9 +18,10 @@ SERVERS = [production_command(), [sys.executable, "app.py"]]
 
 
 @pytest.mark.parametrize("command", SERVERS, ids=["serve.py", "python-app.py"])
-def test_first_start_creates_and_seeds_the_database(tmp_path, command):
-    database = tmp_path / "first-start.db"
-    assert not database.exists()
+def test_first_start_creates_and_seeds_the_database(database, command):
+    """SQLite: the file is made; PostgreSQL: the (empty) database gets the schema."""
+    if ENGINE == "sqlite":
+        assert not os.path.exists(database)
     with running_server(command, database) as (base_url, _):
         assert requests.get(f"{base_url}/api/words").json()["total_words"] == SEED_WORDS
         session = requests.post(f"{base_url}/study_sessions", json={"group_id": 1, "study_activity_id": 1}).json()
@@ -27,7 +29,7 @@ def test_first_start_creates_and_seeds_the_database(tmp_path, command):
             f"{base_url}/study_sessions/{session['id']}/review", json={"word_id": 1, "correct": False}
         )
         assert review.status_code == 200 and review.json()["correct"] is False
-    assert database.exists()
+    assert ENGINE != "sqlite" or os.path.exists(database)
     # A second start keeps the data and does not seed again.
     with running_server(command, database) as (base_url, _):
         assert requests.get(f"{base_url}/api/words").json()["total_words"] == SEED_WORDS
@@ -35,12 +37,11 @@ def test_first_start_creates_and_seeds_the_database(tmp_path, command):
 
 
 @pytest.mark.parametrize("command", SERVERS, ids=["serve.py", "python-app.py"])
-def test_a_database_from_a_newer_version_stops_the_server(tmp_path, command):
-    database = tmp_path / "future.db"
-    conn = db.connect(str(database))
+def test_a_database_from_a_newer_version_stops_the_server(database, command):
+    conn = db.connect(database)
     seed.init_db(conn)
     newer = schema.latest_version() + 1
-    conn.execute(f"PRAGMA user_version = {newer}")
+    set_schema_version(conn, newer)
     conn.close()
     env = {**os.environ, "LANG_PORTAL_DB": str(database), "PORT": "0"}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

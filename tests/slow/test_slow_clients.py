@@ -85,8 +85,8 @@ def health_latencies(base_url, n=20):
 @pytest.mark.parametrize(
     ("kind", "bound"), [("idle", IDLE_TIMEOUT), ("trickle", REQUEST_TIMEOUT), ("slowbody", REQUEST_TIMEOUT)]
 )
-def test_two_hundred_slow_connections_neither_stop_the_api_nor_stay_for_ever(tmp_path, kind, bound):
-    with running_server(production_command(), tmp_path / "slow.db", env=SERVER_ENV) as (base_url, _):
+def test_two_hundred_slow_connections_neither_stop_the_api_nor_stay_for_ever(database, kind, bound):
+    with running_server(production_command(), database, env=SERVER_ENV) as (base_url, _):
         attackers = Attackers(base_url, 200, kind)
         try:
             time.sleep(1)

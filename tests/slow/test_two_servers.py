@@ -1,0 +1,83 @@
+"""Past one machine: two separate app servers on one PostgreSQL database, with the rate
+limits they share in Redis (README "PostgreSQL")."""
+
+import contextlib
+import time
+
+import pytest
+import requests
+
+from harness.postgres import redis_server
+from harness.servers import free_port, wait_until_healthy
+from tests.helpers import postgresql_only
+from tests.load import Ledger, check_database, run_clients, start_server, stop
+from tests.slow.figures import FIGURES
+
+pytestmark = [pytest.mark.slow, postgresql_only]
+
+CLIENTS = 64
+REQUESTS_EACH = 25
+
+
+def start_both(database, tmp_path, env, files):
+    """Two serve.py servers of 2 processes each, started together on database (both
+    bring the schema up to date at once: they take turns), and their base URLs. Their
+    logs are opened in files (an ExitStack)."""
+    servers, urls = [], []
+    for name in ("a", "b"):
+        port = free_port()
+        log = files.enter_context(open(tmp_path / f"server-{name}.log", "wb"))  # noqa: SIM115 (the stack closes it)
+        servers.append(start_server(database, port, log, processes=2, env=env, wait=False))
+        urls.append(f"http://127.0.0.1:{port}")
+    for url, server in zip(urls, servers, strict=True):
+        wait_until_healthy(url, server, timeout=60)
+    return servers, urls
+
+
+def test_two_servers_on_one_database_lose_nothing_under_64_clients(database, tmp_path):
+    with redis_server() as redis_url, contextlib.ExitStack() as files:
+        env = {
+            "LANG_PORTAL_RATE_LIMITS": "on",
+            "LANG_PORTAL_RATE_LIMIT_STORAGE": redis_url,
+            "LANG_PORTAL_FEEDBACK_LIMIT": "100000 per minute",
+        }
+        servers, urls = start_both(database, tmp_path, env, files)
+        ledger = Ledger()
+        try:
+            started = time.monotonic()
+            run_clients(urls, ledger, CLIENTS, REQUESTS_EACH)
+            elapsed = time.monotonic() - started
+        finally:
+            for server in servers:
+                stop(server)
+    total = sum(ledger.statuses.values())
+    FIGURES["two servers"] = (
+        f"{CLIENTS} clients on 2 servers x 2 processes, one PostgreSQL database: {total} requests in "
+        f"{elapsed:.1f} s, statuses {dict(sorted(ledger.statuses.items()))}, "
+        f"{len(ledger.reviews)} reviews acknowledged, all stored, counters equal a recount"
+    )
+    assert ledger.connection_errors == 0
+    assert not [s for s in ledger.statuses if s >= 500]
+    assert set(ledger.statuses) <= {200, 409}
+    check_database(database, ledger, exact=True)
+    log_text = "".join((tmp_path / f"server-{n}.log").read_text(errors="replace") for n in "ab")
+    assert "Traceback" not in log_text
+
+
+def test_the_rate_limits_are_shared_through_redis(database, tmp_path):
+    """5 stored feedbacks a minute from one address, counted together by both servers."""
+    with redis_server() as redis_url, contextlib.ExitStack() as files:
+        env = {"LANG_PORTAL_RATE_LIMITS": "on", "LANG_PORTAL_RATE_LIMIT_STORAGE": redis_url}
+        env["LANG_PORTAL_FEEDBACK_LIMIT"] = "5 per minute"
+        servers, urls = start_both(database, tmp_path, env, files)
+        try:
+            statuses = []
+            for i in range(8):
+                url = urls[i % 2]
+                session = requests.post(f"{url}/api/study_sessions", json={"group_id": 1, "study_activity_id": 1})
+                feedback = requests.post(f"{url}/api/study_sessions/{session.json()['id']}/review", json={"rating": 5})
+                statuses.append(feedback.status_code)
+        finally:
+            for server in servers:
+                stop(server)
+    assert statuses == [200] * 5 + [429] * 3
