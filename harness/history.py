@@ -16,7 +16,10 @@ GROUP_SIZE = 500
 REVIEWS_PER_SESSION = 20
 MIN_SESSIONS = 100  # a full first page of sessions at every size, so pages compare like for like
 DAYS = 365
-CHUNK = 50_000
+CHUNK = 50_000  # reviews per transaction on SQLite
+# On PostgreSQL, fewer: every answer's triggers update its learner's counter row, and
+# PostgreSQL walks all the versions of a row one transaction made on each update.
+POSTGRESQL_CHUNK = 1_000
 
 
 def stamp(moment):
@@ -76,7 +79,7 @@ def generate(target, words, reviews, learners=1, seed=1):
         )
     done = 0
     while done < reviews:
-        n = min(CHUNK, reviews - done)
+        n = min(CHUNK if sqlite else POSTGRESQL_CHUNK, reviews - done)
         rows = []
         for i in range(done, done + n):
             s = i * sessions // reviews + 1  # reviews spread evenly over the sessions, in order

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from harness.history import generate
-from lib import db
+from lib import db, seed
 from tests.helpers import make_app, sqlite_only
 
 pytestmark = sqlite_only  # EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by its statistics
@@ -87,3 +87,25 @@ def test_the_check_sees_a_full_scan(history_app):
         assert full_scans(conn, "SELECT * FROM words AS w ORDER BY w.english || ''")
     finally:
         conn.close()
+
+
+def test_an_import_finds_each_word_by_the_words_index(tmp_path):
+    """import-words looks up each batch of words by the (kanji, romaji, english) index:
+    no scan of words, not even of a whole index (per batch, that made a big import quadratic)."""
+    path = tmp_path / "import.db"
+    generate(path, words=2000, reviews=100)
+    conn = db.connect(str(path))
+    batch = [{"kanji": f"語{n}", "romaji": f"go{n}", "english": f"word {n}"} for n in range(1990, 2010)]
+    statements = []
+    conn.set_trace_callback(statements.append)
+    try:
+        with db.transaction(conn):
+            assert seed.add_words(conn, "Imported", batch) == (20, 9)  # words 1..2000 are there
+    finally:
+        conn.set_trace_callback(None)
+    lookups = [s for s in statements if re.match(r"\s*(SELECT|WITH)", s, re.I) and "words" in s]
+    assert lookups
+    for sql in lookups:
+        plan = [row["detail"] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        assert not [d for d in plan if re.match(r"SCAN (words|w)\b", d)], (sql, plan)
+    conn.close()
