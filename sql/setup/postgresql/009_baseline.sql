@@ -363,20 +363,29 @@ $$;
 CREATE TRIGGER word_stats_update_counts_learner_totals_words AFTER UPDATE OF correct_count, wrong_count ON word_stats
 FOR EACH ROW EXECUTE FUNCTION word_stats_update_counts_learner_totals_words();
 
+-- Deletes (only the resets delete memory rows) count once per statement, like the
+-- vocabulary's counters: a reset of many rows updates each learner's counters once.
 CREATE FUNCTION word_stats_delete_counts_learner_totals_words() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE learner_totals SET
-        studied_words = studied_words - 1,
-        mastered_words = mastered_words - OLD.mastered,
-        correct_words = correct_words - (OLD.correct_count > 0)::integer,
-        wrong_words = wrong_words - (OLD.wrong_count > 0)::integer
-    WHERE learner_id = OLD.learner_id;
+        studied_words = studied_words - gone.studied,
+        mastered_words = mastered_words - gone.mastered,
+        correct_words = correct_words - gone.correct,
+        wrong_words = wrong_words - gone.wrong
+    FROM (
+        SELECT learner_id, count(*) AS studied, sum(mastered) AS mastered,
+               count(*) FILTER (WHERE correct_count > 0) AS correct,
+               count(*) FILTER (WHERE wrong_count > 0) AS wrong
+        FROM removed GROUP BY learner_id
+    ) AS gone
+    WHERE learner_totals.learner_id = gone.learner_id;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER word_stats_delete_counts_learner_totals_words AFTER DELETE ON word_stats
-FOR EACH ROW EXECUTE FUNCTION word_stats_delete_counts_learner_totals_words();
+REFERENCING OLD TABLE AS removed
+FOR EACH STATEMENT EXECUTE FUNCTION word_stats_delete_counts_learner_totals_words();
 
 -- A new day continues the learner's run of the day before it, if that day has answers;
 -- a day filled in before an existing run (answers recorded out of order) joins that run.
