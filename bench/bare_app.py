@@ -19,7 +19,7 @@ def create_app():
 
     @app.get("/api/health")
     def health():
-        return {"status": "ok", "schema_version": 9, "synchronous": "FULL"}
+        return {"status": "ok", "schema_version": 9, "engine": "sqlite", "synchronous": "FULL"}
 
     return app
 

@@ -72,7 +72,7 @@ def main():
             }.items():
                 size, seconds = download(base + endpoint)
                 results[name] = {"bytes": size, "seconds": round(seconds, 2)}
-                print(f"{name:36} {size / 1e6:9.1f} MB {seconds:7.1f} s", flush=True)
+                print(f"{name:36} {size:>13,} bytes {seconds:7.2f} s", flush=True)
             size, seconds, pages, statements = walk_statements(base)
             results["xAPI statements, every page"] = {
                 "bytes": size,
@@ -81,7 +81,7 @@ def main():
                 "statements": statements,
             }
             print(
-                f"{'xAPI statements, every page':36} {size / 1e6:9.1f} MB {seconds:7.1f} s"
+                f"{'xAPI statements, every page':36} {size:>13,} bytes {seconds:7.2f} s"
                 f"  ({statements} statements in {pages} pages)",
                 flush=True,
             )

@@ -25,7 +25,10 @@ def health():
     problem = conn.problem()
     if problem:
         raise Unavailable(problem, retry_after=30)
-    return {"status": "ok", "schema_version": schema.version(conn), "synchronous": current_app.config["SYNCHRONOUS"]}
+    answer = {"status": "ok", "schema_version": schema.version(conn), "engine": conn.engine.NAME}
+    if conn.engine.NAME == "sqlite":
+        answer["synchronous"] = current_app.config["SYNCHRONOUS"]
+    return answer
 
 
 @bp.post("/reset_history")

@@ -5,12 +5,15 @@ import json
 import pytest
 
 from lib import checks, schema, seed
-from tests.helpers import SEED_WORDS, count, snapshot
+from tests.helpers import ENGINE, SEED_WORDS, count, snapshot
 
 
 def test_health_reports_schema_and_no_path(client, seeded_database):
     response = client.get("/api/health")
-    assert response.get_json() == {"status": "ok", "schema_version": schema.latest_version(), "synchronous": "FULL"}
+    expected = {"status": "ok", "schema_version": schema.latest_version(), "engine": ENGINE}
+    if ENGINE == "sqlite":
+        expected["synchronous"] = "FULL"
+    assert response.get_json() == expected
     assert seeded_database.rsplit("/", 1)[-1] not in response.get_data(as_text=True)
 
 
