@@ -69,6 +69,34 @@ def write_words_csv(path, rows):
             f.write(f"語{i},go{i},word {i}\n")
 
 
+def import_is_writing(database):
+    """Whether another connection holds the database's write lock (SQLite) or has added
+    words in an open transaction (PostgreSQL): the import has begun its transaction."""
+    if ENGINE == "sqlite":
+        import sqlite3
+
+        probe = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:  # database is locked
+            return True
+        finally:
+            probe.close()
+    conn = db.connect(database)
+    try:
+        return (
+            conn.row(
+                "SELECT count(*) AS n FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation"
+                " WHERE c.relname = 'words' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
+            )["n"]
+            > 0
+        )
+    finally:
+        conn.close()
+
+
 def test_a_write_during_a_long_import_is_answered_within_the_bound(tmp_path, database):
     """While flask import-words holds SQLite's write lock, a write waits at most
     LANG_PORTAL_WRITE_TIMEOUT (5 s by default) and is answered 503 with Retry-After; on
@@ -88,8 +116,10 @@ def test_a_write_during_a_long_import_is_answered_within_the_bound(tmp_path, dat
             stderr=subprocess.STDOUT,
         )
         try:
-            time.sleep(1.5)  # the import has started its transaction (it takes much longer than this)
-            assert importer.poll() is None
+            deadline = time.monotonic() + 60
+            while not import_is_writing(database):  # Python and the app start first
+                assert importer.poll() is None and time.monotonic() < deadline, "the import never began"
+                time.sleep(0.05)
             started = time.monotonic()
             write = requests.post(f"{base_url}/api/study_sessions", json=NEW_SESSION, timeout=30)
             waited = time.monotonic() - started
