@@ -59,22 +59,22 @@ def _group(group_id):
 
 # --- words ---------------------------------------------------------------------------------
 
+# A group's words by id, with the columns each export needs.
+GROUP_WORDS = """
+    SELECT {columns}
+    FROM word_groups AS wg
+    JOIN words AS w ON w.id = wg.word_id
+    WHERE wg.group_id = ?
+    ORDER BY w.id
+"""
+
 
 @bp.get("/groups/<id:group_id>/export.csv")
 def export_group_csv(group_id):
     """The group's words as kanji,romaji,english,parts (parts as JSON), by id:
     flask import-words FILE --group NAME reads it back."""
     group = _group(group_id)
-    rows = _chunks(
-        """
-        SELECT w.kanji, w.romaji, w.english, w.parts
-        FROM word_groups AS wg
-        JOIN words AS w ON w.id = wg.word_id
-        WHERE wg.group_id = ?
-        ORDER BY w.id
-        """,
-        (group_id,),
-    )
+    rows = _chunks(GROUP_WORDS.format(columns="w.kanji, w.romaji, w.english, w.parts"), (group_id,))
     values = ((r["kanji"], r["romaji"], r["english"], r["parts"]) for r in rows)
     return _stream_csv(("kanji", "romaji", "english", "parts"), values, f"{_file_name(group['name'])}.csv")
 
@@ -140,16 +140,7 @@ def export_group_anki(group_id):
     so importing a newer export adds the new words and duplicates none; the same words
     give the same bytes."""
     group = _group(group_id)
-    words = query(
-        """
-        SELECT w.id, w.kanji, w.romaji, w.english
-        FROM word_groups AS wg
-        JOIN words AS w ON w.id = wg.word_id
-        WHERE wg.group_id = ?
-        ORDER BY w.id
-        """,
-        (group_id,),
-    )
+    words = query(GROUP_WORDS.format(columns="w.id, w.kanji, w.romaji, w.english"), (group_id,))
     return Response(
         _anki_package(group, words),
         mimetype="application/apkg",
