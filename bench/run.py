@@ -9,7 +9,9 @@ harness/history.py, drives it with wrk from a separate process, and prints a tab
 figures, each with its goal, and a summary line. Every figure is a ratio of two
 measurements taken in this run on this machine (absolute times drift on shared machines;
 ratios much less): a throughput is divided by the mean of the floor (GET /api/health)
-measured just before and just after it. Results go to bench/results/ (ignored by git).
+measured just before and just after it; the scale and many-learner figures compare
+databases served at once and measured in turn, endpoint by endpoint, over three rounds
+(the median of each). Results go to bench/results/ (ignored by git).
 
 With --engine postgresql, every database is made on a throwaway PostgreSQL server
 (harness/postgres.py, durable: commits flushed to disk, as SQLite's synchronous=FULL),
@@ -22,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -223,6 +226,30 @@ def against_floor(server, seconds, runs):
     return ratios, measured, floors
 
 
+def side_by_side(paths, endpoints, seconds, rounds):
+    """The p50 latency (4 clients) of each endpoint on each database, every server up at
+    once and measured in turn, endpoint by endpoint, the order of the servers reversed
+    each round; returns {key: {endpoint: median p50 over the rounds}}. On a shared machine
+    a burst of load from elsewhere hits one measurement, not one whole database, and the
+    median leaves it out. endpoints(key) gives {name: (path, wrk script or None)}."""
+    servers = {}
+    try:
+        for key, path in paths.items():
+            servers[key] = Server(path)
+        p50s = {key: {} for key in paths}
+        order = list(paths)
+        for round_ in range(rounds):
+            for name in endpoints(order[0]):
+                for key in order if round_ % 2 == 0 else order[::-1]:
+                    path, script = endpoints(key)[name]
+                    p50 = wrk(f"{servers[key].url}{path}", seconds, connections=4, script=script)["p50_ms"]
+                    p50s[key].setdefault(name, []).append(p50)
+        return {key: {name: statistics.median(values) for name, values in p50s[key].items()} for key in p50s}
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
 # --- in-process ---------------------------------------------------------------------
 
 
@@ -293,6 +320,7 @@ def measure(args, workdir, store):
     quick = args.quick
     seconds = 2 if quick else 5
     scale_seconds = 1 if quick else 4
+    side_seconds, rounds = (1 if quick else 2), 3  # per measurement of side_by_side, and its rounds
     results = {"quick": quick, "engine": store.engine, "processes": PROCESSES, "seconds_per_measurement": seconds}
 
     base_size = (1000, 1000)
@@ -366,59 +394,64 @@ def measure(args, workdir, store):
     }
 
     sizes = [(1000, 1000), (10_000, 100_000)] if quick else [(1000, 1000), (10_000, 10_000), (100_000, 1_000_000)]
-    scale = []
+    print(f"scale: {', '.join(f'{w} words / {r} reviews' for w, r in sizes)}, side by side ...", flush=True)
+    paths = {}
     for n_words, n_reviews in sizes:
-        print(f"scale: {n_words} words, {n_reviews} reviews ...", flush=True)
-        path = store.new(f"scale-{n_words}-{n_reviews}")
-        history.generate(path, n_words, n_reviews)
-        row = {"words": n_words, "reviews": n_reviews}
+        paths[n_words, n_reviews] = store.new(f"scale-{n_words}-{n_reviews}")
+        history.generate(paths[n_words, n_reviews], n_words, n_reviews)
+
+    def scale_endpoints(size):
+        n_words = size[0]
         last_page = -(-n_words // 50)
         group_last = history.GROUP_SIZE // 100
-        endpoints = {
-            "dashboard_stats": "/api/dashboard/stats",
-            "study_sessions": "/api/study_sessions",
-            "word_by_id": "",
-            "words_by_correct_first_page": "/api/words?sort_by=correct_count&order=desc",
-            "words_by_correct_last_page": f"/api/words?sort_by=correct_count&order=desc&page={last_page}",
-            "words_by_wrong_first_page": "/api/words?sort_by=wrong_count&order=desc",
-            "words_by_wrong_last_page": f"/api/words?sort_by=wrong_count&order=desc&page={last_page}",
-            "group_words_by_correct_first_page": "/api/groups/1/words?sort_by=correct_count&per_page=100",
-            "group_words_by_correct_last_page": f"/api/groups/1/words?sort_by=correct_count&per_page=100&page={group_last}",
-            "words_last_page": f"/api/words?page={last_page}",
+        return {
+            "dashboard_stats": ("/api/dashboard/stats", None),
+            "study_sessions": ("/api/study_sessions", None),
+            "word_by_id": ("", lua(workdir, f"word_by_id-{n_words}", WORD_LUA, words=n_words)),
+            "words_by_correct_first_page": ("/api/words?sort_by=correct_count&order=desc", None),
+            "words_by_correct_last_page": (f"/api/words?sort_by=correct_count&order=desc&page={last_page}", None),
+            "words_by_wrong_first_page": ("/api/words?sort_by=wrong_count&order=desc", None),
+            "words_by_wrong_last_page": (f"/api/words?sort_by=wrong_count&order=desc&page={last_page}", None),
+            "group_words_by_correct_first_page": ("/api/groups/1/words?sort_by=correct_count&per_page=100", None),
+            "group_words_by_correct_last_page": (
+                f"/api/groups/1/words?sort_by=correct_count&per_page=100&page={group_last}",
+                None,
+            ),
+            "words_last_page": (f"/api/words?page={last_page}", None),
         }
-        with Server(path) as server:
-            for name, endpoint in endpoints.items():
-                script = lua(workdir, name, WORD_LUA, words=n_words) if name == "word_by_id" else None
-                row[f"{name}_p50_ms"] = wrk(f"{server.url}{endpoint}", scale_seconds, connections=4, script=script)[
-                    "p50_ms"
-                ]
-        scale.append(row)
+
+    medians = side_by_side(paths, scale_endpoints, side_seconds, rounds)
+    results["scale"] = scale = [
+        {"words": size[0], "reviews": size[1], **{f"{name}_p50_ms": p50 for name, p50 in medians[size].items()}}
+        for size in sizes
+    ]
+    for path in paths.values():
         store.remove(path)
-    results["scale"] = scale
     results["scale_ratios"] = {
         key.removesuffix("_p50_ms"): scale[-1][key] / scale[0][key] for key in scale[0] if key.endswith("_p50_ms")
     }
 
-    print("one learner among many ...", flush=True)
     learners_sizes = [(1, 1000), (100, 100_000)] if quick else [(1, 1000), (1000, 1_000_000)]
-    learner_rows = []
+    print(f"one learner among {learners_sizes[-1][0]} against one alone, side by side ...", flush=True)
+    paths = {}
     for n_learners, n_reviews in learners_sizes:
-        path = store.new(f"learners-{n_learners}")
-        history.generate(path, 1000, n_reviews, learners=n_learners)
-        row = {"learners": n_learners, "reviews": n_reviews}
-        with Server(path) as server:
-            for name, endpoint in {
-                "dashboard_stats": "/api/dashboard/stats?learner_id=1",
-                "study_sessions": "/api/study_sessions?learner_id=1",
-                "words": "/api/words?learner_id=1",
-                "words_by_correct": "/api/words?learner_id=1&sort_by=correct_count&order=desc",
-                "group_words": "/api/groups/1/words?learner_id=1&sort_by=wrong_count",
-                "study_queue": "/api/study_queue?learner_id=1",
-            }.items():
-                row[f"{name}_p50_ms"] = wrk(f"{server.url}{endpoint}", scale_seconds, connections=4)["p50_ms"]
-        learner_rows.append(row)
+        paths[n_learners, n_reviews] = store.new(f"learners-{n_learners}")
+        history.generate(paths[n_learners, n_reviews], 1000, n_reviews, learners=n_learners)
+    learner_endpoints = {
+        "dashboard_stats": ("/api/dashboard/stats?learner_id=1", None),
+        "study_sessions": ("/api/study_sessions?learner_id=1", None),
+        "words": ("/api/words?learner_id=1", None),
+        "words_by_correct": ("/api/words?learner_id=1&sort_by=correct_count&order=desc", None),
+        "group_words": ("/api/groups/1/words?learner_id=1&sort_by=wrong_count", None),
+        "study_queue": ("/api/study_queue?learner_id=1", None),
+    }
+    medians = side_by_side(paths, lambda size: learner_endpoints, side_seconds, rounds)
+    results["learners"] = learner_rows = [
+        {"learners": size[0], "reviews": size[1], **{f"{name}_p50_ms": p50 for name, p50 in medians[size].items()}}
+        for size in learners_sizes
+    ]
+    for path in paths.values():
         store.remove(path)
-    results["learners"] = learner_rows
     results["learners_ratios"] = {
         key.removesuffix("_p50_ms"): learner_rows[-1][key] / learner_rows[0][key]
         for key in learner_rows[0]
