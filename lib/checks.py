@@ -123,6 +123,29 @@ COUNTER_CHECKS = {
         EXCEPT
         SELECT words FROM vocabulary_totals
     """,
+    # Each learner's unanswered ranges hold exactly the words they never answered: as many
+    # words as they have not answered, none they have, and no two ranges overlap.
+    "unanswered_ranges": """
+        SELECT l.id FROM learners AS l
+        WHERE (
+            SELECT count(*) FROM unanswered_ranges AS r
+            JOIN words AS w ON w.id BETWEEN r.first_id AND r.last_id
+            WHERE r.learner_id = l.id
+        ) != (SELECT count(*) FROM words) - (SELECT count(*) FROM word_stats WHERE learner_id = l.id)
+        UNION ALL
+        SELECT ws.learner_id FROM word_stats AS ws
+        WHERE (
+            SELECT r.last_id FROM unanswered_ranges AS r
+            WHERE r.learner_id = ws.learner_id AND r.first_id <= ws.word_id
+            ORDER BY r.first_id DESC LIMIT 1
+        ) >= ws.word_id
+        UNION ALL
+        SELECT learner_id FROM (
+            SELECT learner_id, last_id, lead(first_id) OVER (PARTITION BY learner_id ORDER BY first_id) AS next_first
+            FROM unanswered_ranges
+        ) AS ranges
+        WHERE next_first <= last_id
+    """,
     "answers' learners": """
         SELECT r.id FROM word_review_items AS r
         JOIN study_sessions AS s ON s.id = r.study_session_id

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from lib import memory
 from lib.db import transaction
 from lib.schema import migrate
+from lib.validation import MAX_ID
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 
@@ -175,6 +176,10 @@ def _clear(conn, tables):
     conn.execute(
         "UPDATE learner_totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0"
     )
+    # No answers left: every learner's unanswered words are every id again, in one range
+    # (the ids the deleted rows gave back, one range each, go).
+    conn.execute("DELETE FROM unanswered_ranges")
+    conn.execute(f"INSERT INTO unanswered_ranges (learner_id, first_id, last_id) SELECT id, 1, {MAX_ID} FROM learners")
 
 
 def clear_history(conn):

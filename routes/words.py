@@ -1,5 +1,8 @@
 """Words: the vocabulary, each with a learner's all-time answer counts (?learner_id=, learner 1 by default)."""
 
+import heapq
+import itertools
+
 from flask import Blueprint
 
 from lib import memory
@@ -59,11 +62,12 @@ def count_sorted_ids(learner_id, column, descending, offset, limit, total):
     limit = min(limit, total - offset)
     if offset > total - offset - limit:  # nearer the end: read the page from the other end
         return count_sorted_ids(learner_id, column, not descending, total - offset - limit, limit, total)[::-1]
-    counted, studied = (
-        scalar(f"SELECT {COUNT_COLUMNS[column]} FROM learner_totals WHERE learner_id = ?", (learner_id,)),
-        scalar("SELECT studied_words FROM learner_totals WHERE learner_id = ?", (learner_id,)),
+    counts = one(
+        f"SELECT {COUNT_COLUMNS[column]} AS counted, studied_words AS studied FROM learner_totals WHERE learner_id = ?",
+        (learner_id,),
     )
-    segments = [(counted, _with_count), (total - counted, _at_zero)]
+    zero = (counts["studied"] - counts["counted"], total - counts["studied"])  # answered, never answered
+    segments = [(counts["counted"], _with_count), (sum(zero), _at_zero)]
     if not descending:
         segments.reverse()
     ids, start = [], offset
@@ -71,7 +75,7 @@ def count_sorted_ids(learner_id, column, descending, offset, limit, total):
         if len(ids) == limit:
             break
         if start < size:
-            ids += read(learner_id, column, descending, start, limit - len(ids), studied == total)
+            ids += read(learner_id, column, descending, start, limit - len(ids), zero)
             start = 0
         else:
             start -= size
@@ -92,25 +96,32 @@ def _with_count(learner_id, column, descending, offset, limit, _):
     return [row["word_id"] for row in rows]
 
 
-def _at_zero(learner_id, column, descending, offset, limit, all_studied):
-    """Words whose count is 0, by id: when the learner has answered every word, they are
-    all in word_stats's index at 0; otherwise the words are walked by id."""
+def _at_zero(learner_id, column, descending, offset, limit, sizes):
+    """Words whose count is 0, by id: the answered ones from word_stats's index at 0, the
+    never answered ones from the learner's unanswered_ranges, merged. Each comes in id
+    order from an index; when both hold words, the page is merged here from the first
+    offset + limit ids of each."""
     direction = "DESC" if descending else "ASC"
-    if all_studied:
-        sql = f"""
-            SELECT word_id AS id FROM word_stats
-            WHERE learner_id = ? AND {column} = 0
-            ORDER BY word_id {direction}
-            LIMIT ? OFFSET ?
-        """
-    else:
-        sql = f"""
-            SELECT w.id FROM words AS w
-            WHERE NOT EXISTS (SELECT 1 FROM word_stats WHERE learner_id = ? AND word_id = w.id AND {column} > 0)
-            ORDER BY w.id {direction}
-            LIMIT ? OFFSET ?
-        """
-    return [row["id"] for row in query(sql, (learner_id, limit, offset))]
+    answered = f"""
+        SELECT word_id AS id FROM word_stats
+        WHERE learner_id = ? AND {column} = 0
+        ORDER BY word_id {direction}
+        LIMIT ? OFFSET ?
+    """
+    never = f"""
+        SELECT w.id FROM unanswered_ranges AS r
+        JOIN words AS w ON w.id BETWEEN r.first_id AND r.last_id
+        WHERE r.learner_id = ?
+        ORDER BY r.first_id {direction}, w.id {direction}
+        LIMIT ? OFFSET ?
+    """
+    answered_size, never_size = sizes
+    if not never_size or not answered_size:
+        sql = never if never_size else answered
+        return [row["id"] for row in query(sql, (learner_id, limit, offset))]
+    streams = [[row["id"] for row in query(sql, (learner_id, offset + limit, 0))] for sql in (answered, never)]
+    merged = heapq.merge(*streams, reverse=descending)
+    return list(itertools.islice(merged, offset, offset + limit))
 
 
 @bp.get("/<id:word_id>")

@@ -185,6 +185,16 @@ CREATE TABLE learner_groups (
 ) WITHOUT ROWID;
 CREATE INDEX learner_groups_last_session ON learner_groups (learner_id, last_session_day);
 
+-- Each learner's never answered word ids, as ranges of ids (a learner starts with one,
+-- every id; a first answer to a word splits the range holding it), for the word lists
+-- sorted by a count, which read the words at 0 in id order (routes/words.py).
+CREATE TABLE unanswered_ranges (
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    first_id INTEGER NOT NULL,
+    last_id INTEGER NOT NULL CHECK (last_id >= first_id),
+    PRIMARY KEY (learner_id, first_id)
+) WITHOUT ROWID;
+
 -- Triggers, each named for all it keeps ----------------------------------------------------
 
 CREATE TRIGGER words_insert_counts_vocabulary_totals AFTER INSERT ON words
@@ -276,6 +286,41 @@ BEGIN
         correct_words = correct_words - (OLD.correct_count > 0),
         wrong_words = wrong_words - (OLD.wrong_count > 0)
     WHERE learner_id = OLD.learner_id;
+END;
+
+CREATE TRIGGER learners_insert_makes_unanswered_ranges AFTER INSERT ON learners
+BEGIN
+    INSERT INTO unanswered_ranges (learner_id, first_id, last_id) VALUES (NEW.id, 1, 9223372036854775807);
+END;
+
+-- The range holding the word: the learner's range that starts last at or before it, if it
+-- ends at or after it. Cut into the part after the word (a new range), and the part before
+-- (the range itself, shortened; gone if the word was its first id).
+CREATE TRIGGER word_stats_insert_splits_unanswered_ranges AFTER INSERT ON word_stats
+BEGIN
+    INSERT INTO unanswered_ranges (learner_id, first_id, last_id)
+    SELECT learner_id, NEW.word_id + 1, last_id FROM unanswered_ranges
+    WHERE learner_id = NEW.learner_id AND last_id > NEW.word_id AND first_id = (
+        SELECT first_id FROM unanswered_ranges
+        WHERE learner_id = NEW.learner_id AND first_id <= NEW.word_id
+        ORDER BY first_id DESC LIMIT 1
+    );
+    DELETE FROM unanswered_ranges
+    WHERE learner_id = NEW.learner_id AND first_id = NEW.word_id;
+    UPDATE unanswered_ranges SET last_id = NEW.word_id - 1
+    WHERE learner_id = NEW.learner_id AND last_id >= NEW.word_id AND first_id = (
+        SELECT first_id FROM unanswered_ranges
+        WHERE learner_id = NEW.learner_id AND first_id <= NEW.word_id
+        ORDER BY first_id DESC LIMIT 1
+    );
+END;
+
+-- Only a word and a learner that still exist get their id back (deleting either deletes
+-- its word_stats rows first).
+CREATE TRIGGER word_stats_delete_gives_back_unanswered_range AFTER DELETE ON word_stats
+WHEN EXISTS (SELECT 1 FROM learners WHERE id = OLD.learner_id) AND EXISTS (SELECT 1 FROM words WHERE id = OLD.word_id)
+BEGIN
+    INSERT INTO unanswered_ranges (learner_id, first_id, last_id) VALUES (OLD.learner_id, OLD.word_id, OLD.word_id);
 END;
 
 -- A new day continues the learner's run of the day before it, if that day has answers;
