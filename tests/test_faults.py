@@ -3,6 +3,8 @@ what is wrong, writes are refused rather than lost, and reads go on where they c
 
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -53,6 +55,30 @@ def test_a_damaged_database_is_503_for_health_and_writes(client, seeded_database
     health = client.get("/api/health")
     assert health.status_code == 503 and "damaged" in error_of(health)
     assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 503
+
+
+@sqlite_only
+def test_checking_the_file_leaves_sqlites_locks_so_another_process_cannot_take_the_wal(client, seeded_database):
+    """The file checks before every write read the file's header. Closing a descriptor of
+    the file drops every POSIX lock this process holds on it, SQLite's included: another
+    process (a second server, a flask command) closing its connection would then find the
+    database unused, checkpoint it and delete the WAL that this process goes on writing to,
+    and those writes would be lost to every other process."""
+
+    def sessions_seen_by_another_process():
+        script = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+            "print(c.execute('SELECT count(*) FROM study_sessions').fetchone()[0]); c.close()"
+        )
+        result = subprocess.run([sys.executable, "-c", script, seeded_database], capture_output=True, text=True)
+        return int(result.stdout)
+
+    before = sessions_seen_by_another_process()
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 200  # the header is read
+    assert sessions_seen_by_another_process() == before + 1
+    assert os.path.exists(seeded_database + "-wal")
+    assert client.post("/api/study_sessions", json=NEW_SESSION).status_code == 200
+    assert sessions_seen_by_another_process() == before + 2
 
 
 @sqlite_only
