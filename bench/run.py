@@ -9,9 +9,9 @@ harness/history.py, drives it with wrk from a separate process, and prints a tab
 figures, each with its goal, and a summary line. Every figure is a ratio of two
 measurements taken in this run on this machine (absolute times drift on shared machines;
 ratios much less): a throughput is divided by the mean of the floor (GET /api/health)
-measured just before and just after it; the scale and many-learner figures compare
-databases served at once and measured in turn, endpoint by endpoint, over three rounds
-(the median of each). Results go to bench/results/ (ignored by git).
+measured just before and just after it; the floor against the bare app, the rate limits
+on against off, the scale and the many-learner figures compare servers up at once,
+measured in turn, endpoint by endpoint, over three rounds (the median of each). Results go to bench/results/ (ignored by git).
 
 With --engine postgresql, every database is made on a throwaway PostgreSQL server
 (harness/postgres.py, durable: commits flushed to disk, as SQLite's synchronous=FULL),
@@ -226,25 +226,26 @@ def against_floor(server, seconds, runs):
     return ratios, measured, floors
 
 
-def side_by_side(paths, endpoints, seconds, rounds):
-    """The p50 latency (4 clients) of each endpoint on each database, every server up at
-    once and measured in turn, endpoint by endpoint, the order of the servers reversed
-    each round; returns {key: {endpoint: median p50 over the rounds}}. On a shared machine
-    a burst of load from elsewhere hits one measurement, not one whole database, and the
-    median leaves it out. endpoints(key) gives {name: (path, wrk script or None)}."""
+def side_by_side(targets, endpoints, seconds, rounds, field="p50_ms", connections=4):
+    """A wrk figure (field: p50_ms or rps) of each endpoint on each server, every server up
+    at once and measured in turn, endpoint by endpoint, the order of the servers reversed
+    each round; returns {key: {endpoint: median over the rounds}}. On a shared machine a
+    burst of load from elsewhere hits one measurement, not one whole server, and the
+    median leaves it out. targets is {key: (database, server settings)}; endpoints(key)
+    gives {name: (path, wrk script or None)}."""
     servers = {}
     try:
-        for key, path in paths.items():
-            servers[key] = Server(path)
-        p50s = {key: {} for key in paths}
-        order = list(paths)
+        for key, (path, settings) in targets.items():
+            servers[key] = Server(path, **settings)
+        values = {key: {} for key in targets}
+        order = list(targets)
         for round_ in range(rounds):
             for name in endpoints(order[0]):
                 for key in order if round_ % 2 == 0 else order[::-1]:
                     path, script = endpoints(key)[name]
-                    p50 = wrk(f"{servers[key].url}{path}", seconds, connections=4, script=script)["p50_ms"]
-                    p50s[key].setdefault(name, []).append(p50)
-        return {key: {name: statistics.median(values) for name, values in p50s[key].items()} for key in p50s}
+                    measured = wrk(f"{servers[key].url}{path}", seconds, connections=connections, script=script)
+                    values[key].setdefault(name, []).append(measured[field])
+        return {key: {name: statistics.median(v) for name, v in values[key].items()} for key in values}
     finally:
         for server in servers.values():
             server.stop()
@@ -333,16 +334,19 @@ def measure(args, workdir, store):
         print("the review write on SQLite and PostgreSQL, in turns ...", flush=True)
         results["engines"] = engines_side_by_side(store, workdir, base_size, review_lua, seconds)
 
-    print("floor against a bare Flask app ...", flush=True)
-    floors = {"ours": [], "bare": []}
-    for _ in range(2):
-        for kind in ("bare", "ours"):
-            with Server(base_db, bare=kind == "bare") as server:
-                floors[kind].append(wrk(f"{server.url}/api/health", seconds)["rps"])
+    print("floor against a bare Flask app, side by side ...", flush=True)
+    floors = side_by_side(
+        {"ours": (base_db, {}), "bare": (base_db, {"bare": True})},
+        lambda kind: {"health": ("/api/health", None)},
+        seconds,
+        rounds,
+        field="rps",
+        connections=16,
+    )
     results["floor"] = {
-        "ours_rps": sum(floors["ours"]) / 2,
-        "bare_rps": sum(floors["bare"]) / 2,
-        "ours_over_bare": sum(floors["ours"]) / sum(floors["bare"]),
+        "ours_rps": floors["ours"]["health"],
+        "bare_rps": floors["bare"]["health"],
+        "ours_over_bare": floors["ours"]["health"] / floors["bare"]["health"],
     }
 
     print("throughput ...", flush=True)
@@ -368,20 +372,17 @@ def measure(args, workdir, store):
         "c64_rps": c64["rps"],
     }
 
-    print("rate limits on against off ...", flush=True)
-    limit_rps = {"on": {}, "off": {}}
-    for _ in range(2):
-        for mode in ("on", "off"):
-            with Server(base_db, LANG_PORTAL_RATE_LIMITS=mode) as server:
-                for name, url, script in (
-                    ("health", f"{server.url}/api/health", None),
-                    ("words", f"{server.url}/api/words", None),
-                    ("review", server.url, review_lua),
-                ):
-                    limit_rps[mode].setdefault(name, []).append(wrk(url, seconds, script=script)["rps"])
-    results["limits_on_over_off"] = {
-        name: sum(limit_rps["on"][name]) / sum(limit_rps["off"][name]) for name in limit_rps["on"]
-    }
+    print("rate limits on against off, side by side ...", flush=True)
+    limit_endpoints = {"health": ("/api/health", None), "words": ("/api/words", None), "review": ("", review_lua)}
+    rps = side_by_side(
+        {mode: (base_db, {"LANG_PORTAL_RATE_LIMITS": mode}) for mode in ("on", "off")},
+        lambda mode: limit_endpoints,
+        seconds,
+        rounds,
+        field="rps",
+        connections=16,
+    )
+    results["limits_on_over_off"] = {name: rps["on"][name] / rps["off"][name] for name in limit_endpoints}
 
     print("in-process answers ...", flush=True)
     with_memory = in_process_answers(base_db, sessions, base_size[0], scale_seconds)
@@ -420,7 +421,7 @@ def measure(args, workdir, store):
             "words_last_page": (f"/api/words?page={last_page}", None),
         }
 
-    medians = side_by_side(paths, scale_endpoints, side_seconds, rounds)
+    medians = side_by_side({size: (path, {}) for size, path in paths.items()}, scale_endpoints, side_seconds, rounds)
     results["scale"] = scale = [
         {"words": size[0], "reviews": size[1], **{f"{name}_p50_ms": p50 for name, p50 in medians[size].items()}}
         for size in sizes
@@ -445,7 +446,9 @@ def measure(args, workdir, store):
         "group_words": ("/api/groups/1/words?learner_id=1&sort_by=wrong_count", None),
         "study_queue": ("/api/study_queue?learner_id=1", None),
     }
-    medians = side_by_side(paths, lambda size: learner_endpoints, side_seconds, rounds)
+    medians = side_by_side(
+        {size: (path, {}) for size, path in paths.items()}, lambda size: learner_endpoints, side_seconds, rounds
+    )
     results["learners"] = learner_rows = [
         {"learners": size[0], "reviews": size[1], **{f"{name}_p50_ms": p50 for name, p50 in medians[size].items()}}
         for size in learners_sizes
