@@ -171,6 +171,12 @@ def _clear(conn, tables):
     # Lock every learner's counters first, as each answer does (on PostgreSQL, whose writers
     # run at once, a reset that locked them after the rows it deletes could deadlock).
     conn.execute("UPDATE learner_totals SET sessions = sessions")
+    # Then, on PostgreSQL, the learners' unanswered ranges, put back below: a learner made
+    # during the reset, or answering a word for the first time, waits for its commit
+    # instead of splitting a range the reset then replaces, or of making one it then
+    # duplicates (sql/setup/postgresql/010_unanswered_ranges.sql).
+    if conn.engine.NAME == "postgresql":
+        conn.execute("LOCK TABLE unanswered_ranges IN EXCLUSIVE MODE")
     for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
     conn.execute(

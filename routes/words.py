@@ -1,8 +1,5 @@
 """Words: the vocabulary, each with a learner's all-time answer counts (?learner_id=, learner 1 by default)."""
 
-import heapq
-import itertools
-
 from flask import Blueprint
 
 from lib import memory
@@ -119,9 +116,18 @@ def _at_zero(learner_id, column, descending, offset, limit, sizes):
     if not never_size or not answered_size:
         sql = never if never_size else answered
         return [row["id"] for row in query(sql, (learner_id, limit, offset))]
-    streams = [[row["id"] for row in query(sql, (learner_id, offset + limit, 0))] for sql in (answered, never)]
-    merged = heapq.merge(*streams, reverse=descending)
-    return list(itertools.islice(merged, offset, offset + limit))
+    # Both: the first offset + limit of each, merged by the database.
+    merged = f"""
+        SELECT id FROM (
+            SELECT id FROM ({answered}) AS answered
+            UNION ALL
+            SELECT id FROM ({never}) AS never
+        ) AS zero
+        ORDER BY id {direction}
+        LIMIT ? OFFSET ?
+    """
+    params = (learner_id, offset + limit, 0, learner_id, offset + limit, 0, limit, offset)
+    return [row["id"] for row in query(merged, params)]
 
 
 @bp.get("/<id:word_id>")

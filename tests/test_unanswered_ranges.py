@@ -3,10 +3,11 @@ first answers, given back by deletes, put back whole by the resets, built by the
 from the answers already there, and recounted by flask check-db."""
 
 import random
+import threading
 
 from lib import checks, db, schema, seed
 from lib.validation import MAX_ID
-from tests.helpers import make_app
+from tests.helpers import make_app, postgresql_only
 
 WORDS = 27  # in the tests' seed
 
@@ -153,3 +154,39 @@ def test_the_upgrade_builds_the_ranges_from_the_answers_already_given(database):
         for key in ("correct_count", "wrong_count"):
             for direction in ("asc", "desc"):
                 assert sorted_pages(client, learner, key, direction, 3)[0] == full_sort(client, learner, key, direction)
+
+
+@postgresql_only
+def test_a_learner_made_and_answering_during_a_reset_keeps_their_ranges(app, client, conn, monkeypatch):
+    """PostgreSQL runs writers at once. A reset held up just before it puts the ranges back:
+    a learner made meanwhile, who answers word 5, must end with word 5 out of their ranges
+    (the reset locks the table; they wait for it) rather than with the reset's full range
+    over an answered word."""
+    from lib.engines import postgresql
+
+    held, answered_meanwhile, real_execute = threading.Event(), threading.Event(), postgresql.Connection.execute
+
+    def execute(self, sql, params=()):
+        if threading.current_thread().name == "reset" and sql.startswith("DELETE FROM unanswered_ranges"):
+            held.set()
+            # The learner's requests come now. They wait for the reset (so this wait ends
+            # at its bound and the reset goes on); had they not, they are all done here.
+            answered_meanwhile.wait(2)
+        return real_execute(self, sql, params)
+
+    monkeypatch.setattr(postgresql.Connection, "execute", execute)
+    reset = threading.Thread(
+        target=lambda: app.test_client().post("/api/reset_history", json={}), name="reset", daemon=True
+    )
+    reset.start()
+    assert held.wait(10)
+    learner = client.post("/api/learners", json={"name": "During"}).get_json()["id"]
+    session = client.post(
+        "/api/study_sessions", json={"group_id": 1, "study_activity_id": 1, "learner_id": learner}
+    ).get_json()["id"]
+    assert client.post(f"/api/study_sessions/{session}/review", json={"word_id": 5, "correct": True}).status_code == 200
+    answered_meanwhile.set()
+    reset.join(10)
+    assert answered(conn, learner) == [5]
+    assert ranges(conn, learner) == [(1, 4), (6, MAX_ID)]
+    assert checks.counter_mismatches(conn) == []

@@ -4,7 +4,11 @@
 --
 -- A learner's first answer to a word runs inside the answer's trigger, after it has
 -- locked the learner's learner_totals row: the answers of one learner split their ranges
--- one transaction at a time, each seeing the ranges the one before it committed.
+-- one transaction at a time, each seeing the ranges the one before it committed. The
+-- resets lock the whole table (lib/seed.py) while they put every learner's range back,
+-- so a learner made or answering meanwhile waits for them instead of racing them; the
+-- split takes its own lock on the table before it reads the range, so that it reads the
+-- ranges as the reset left them.
 
 CREATE TABLE unanswered_ranges (
     learner_id bigint NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
@@ -43,6 +47,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     holder unanswered_ranges%ROWTYPE;
 BEGIN
+    LOCK TABLE unanswered_ranges IN ROW EXCLUSIVE MODE;  -- what its writes take anyway; waits for a reset
     SELECT * INTO holder FROM unanswered_ranges
     WHERE learner_id = NEW.learner_id AND first_id <= NEW.word_id
     ORDER BY first_id DESC LIMIT 1;
