@@ -17,6 +17,10 @@ import serve  # noqa: E402
 def create_app():
     app = Flask(__name__)
 
+    @app.get("/api")
+    def index():
+        return {"name": "lang-portal", "docs": "/api/docs", "openapi": "/api/openapi.json", "health": "/api/health"}
+
     @app.get("/api/health")
     def health():
         return {"status": "ok", "schema_version": 9, "engine": "sqlite", "synchronous": "FULL"}

@@ -214,16 +214,20 @@ def lua(workdir, name, template, **values):
     return path
 
 
-def against_floor(server, seconds, runs):
-    """Each (name, url, script) measured between two floor runs; returns ({name: ratio to
-    the mean of its two floors}, {name: wrk result}, [floor results])."""
-    floors = [wrk(f"{server.url}/api/health", seconds)]
-    ratios, measured = {}, {}
-    for name, url, script in runs:
-        measured[name] = wrk(url, seconds, script=script)
-        floors.append(wrk(f"{server.url}/api/health", seconds))
-        ratios[name] = measured[name]["rps"] / ((floors[-2]["rps"] + floors[-1]["rps"]) / 2)
-    return ratios, measured, floors
+def against_floor(server, seconds, runs, rounds=1):
+    """Each (name, url, script) measured between two floor runs, the whole sequence
+    rounds times; returns ({name: median ratio to the mean of its two floors},
+    {name: median req/s}, [every floor's req/s])."""
+    ratios, measured, floors = {}, {}, []
+    for _ in range(rounds):
+        floors.append(wrk(f"{server.url}/api/health", seconds)["rps"])
+        for name, url, script in runs:
+            rps = wrk(url, seconds, script=script)["rps"]
+            floors.append(wrk(f"{server.url}/api/health", seconds)["rps"])
+            measured.setdefault(name, []).append(rps)
+            ratios.setdefault(name, []).append(rps / ((floors[-2] + floors[-1]) / 2))
+    median = {name: statistics.median(values) for name, values in ratios.items()}
+    return median, {name: statistics.median(values) for name, values in measured.items()}, floors
 
 
 def side_by_side(targets, endpoints, seconds, rounds, field="p50_ms", connections=4):
@@ -335,18 +339,25 @@ def measure(args, workdir, store):
         results["engines"] = engines_side_by_side(store, workdir, base_size, review_lua, seconds)
 
     print("floor against a bare Flask app, side by side ...", flush=True)
+    # The same route on both (GET /api, a constant answer) measures what our hooks,
+    # middleware and error handling add; GET /api/health also checks the database file
+    # and reads its schema version, which the bare app's does not.
     floors = side_by_side(
         {"ours": (base_db, {}), "bare": (base_db, {"bare": True})},
-        lambda kind: {"health": ("/api/health", None)},
+        lambda kind: {"index": ("/api", None), "health": ("/api/health", None)},
         seconds,
         rounds,
         field="rps",
         connections=16,
     )
+    ours, bare = floors["ours"], floors["bare"]
     results["floor"] = {
-        "ours_rps": floors["ours"]["health"],
-        "bare_rps": floors["bare"]["health"],
-        "ours_over_bare": floors["ours"]["health"] / floors["bare"]["health"],
+        "ours_rps": ours["index"],
+        "bare_rps": bare["index"],
+        "ours_over_bare": ours["index"] / bare["index"],
+        "health_rps": ours["health"],
+        "bare_health_rps": bare["health"],
+        "health_over_bare": ours["health"] / bare["health"],
     }
 
     print("throughput ...", flush=True)
@@ -356,12 +367,12 @@ def measure(args, workdir, store):
             ("words", f"{server.url}/api/words", None),
             ("stats", f"{server.url}/api/dashboard/stats", None),
         ]
-        ratios, measured, health_runs = against_floor(server, seconds, runs)
+        ratios, measured, health_runs = against_floor(server, seconds, runs, rounds)
         c16 = wrk(server.url, seconds, connections=16, script=review_lua)
         c64 = wrk(server.url, seconds, connections=64, script=review_lua)
     results["throughput"] = {
-        "health_rps": sum(h["rps"] for h in health_runs) / len(health_runs),
-        **{f"{name}_rps": m["rps"] for name, m in measured.items()},
+        "health_rps": statistics.median(health_runs),
+        **{f"{name}_rps": rps for name, rps in measured.items()},
         **{f"{name}_over_floor": r for name, r in ratios.items()},
     }
     results["review_latency"] = {
@@ -484,7 +495,7 @@ def measure(args, workdir, store):
 
 
 GOALS = [
-    ("floor >= 0.9 x bare Flask", lambda r: r["floor"]["ours_over_bare"] >= 0.9),
+    ("hooks: GET /api >= 0.9 x bare Flask", lambda r: r["floor"]["ours_over_bare"] >= 0.9),
     ("review POST >= 0.55 x floor", lambda r: r["throughput"]["review_over_floor"] >= 0.55),
     ("words page >= 0.8 x floor", lambda r: r["throughput"]["words_over_floor"] >= 0.8),
     ("every scale ratio <= 1.5", lambda r: max(r["scale_ratios"].values()) <= 1.5),
@@ -526,10 +537,16 @@ def report(results):
         )
     rows += [
         (
-            "floor: GET /api/health / bare Flask",
+            "GET /api / the same route on bare Flask",
             f"{f['ours_over_bare']:.2f}",
             f"{f['ours_rps']:.0f} / {f['bare_rps']:.0f} req/s",
             ">= 0.9",
+        ),
+        (
+            "floor: GET /api/health / bare Flask's",
+            f"{f['health_over_bare']:.2f}",
+            f"{f['health_rps']:.0f} / {f['bare_health_rps']:.0f} req/s; ours checks the file, reads the schema",
+            "",
         ),
         ("POST review / floor", f"{t['review_over_floor']:.2f}", f"{t['review_rps']:.0f} req/s", ">= 0.55"),
         ("GET /api/words / floor", f"{t['words_over_floor']:.2f}", f"{t['words_rps']:.0f} req/s", ">= 0.8"),
