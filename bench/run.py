@@ -191,7 +191,12 @@ def wrk(url, seconds, connections=16, script=None):
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script:
         command += ["-s", str(script)]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([*command, url], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"wrk failed on {url} (exit {done.returncode}): {done.stderr.strip() or done.stdout.strip()}"
+        )
+    out = done.stdout
 
     def latency(pct):
         value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()

@@ -67,21 +67,22 @@ def cluster(durable=False, settings=None):
     }
     run = lambda *args: subprocess.run([*prefix, *args], check=True, capture_output=True)  # noqa: E731
     try:
-        run(
-            os.path.join(programs, "initdb"),
-            *("-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"),
-        )
-        flags = " ".join(f"-c {name}={value}" for name, value in options.items())
-        run(
-            os.path.join(programs, "pg_ctl"),
-            *("-D", data, "-o", f"-p {port} {flags}", "-l", os.path.join(home, "log"), "-w", "start"),
-        )
         try:
+            run(
+                os.path.join(programs, "initdb"),
+                *("-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"),
+            )
+            flags = " ".join(f"-c {name}={value}" for name, value in options.items())
+            run(
+                os.path.join(programs, "pg_ctl"),
+                *("-D", data, "-o", f"-p {port} {flags}", "-l", os.path.join(home, "log"), "-w", "start"),
+            )
+        except subprocess.CalledProcessError as e:
+            raise RuntimeError(f"PostgreSQL did not start: {e.stderr.decode(errors='replace')}") from None
+        try:  # what the caller's block raises is its own, not a failed start
             yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
         finally:
             run(os.path.join(programs, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop")
-    except subprocess.CalledProcessError as e:
-        raise RuntimeError(f"PostgreSQL did not start: {e.stderr.decode(errors='replace')}") from None
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
