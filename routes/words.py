@@ -95,9 +95,9 @@ def _with_count(learner_id, column, descending, offset, limit, _):
 
 def _at_zero(learner_id, column, descending, offset, limit, sizes):
     """Words whose count is 0, by id: the answered ones from word_stats's index at 0, the
-    never answered ones from the learner's unanswered_ranges, merged. Each comes in id
-    order from an index; when both hold words, the page is merged here from the first
-    offset + limit ids of each."""
+    never answered ones from the learner's unanswered_ranges. Each comes in id order from
+    an index; when both hold words, the database merges the first offset + limit ids of
+    each."""
     direction = "DESC" if descending else "ASC"
     answered = f"""
         SELECT word_id AS id FROM word_stats
