@@ -181,28 +181,39 @@ def version(conn):
 def apply(conn, files):
     """Apply the schema files [(number, path)] newer than the database, in order, each in
     its own transaction together with the version bump; returns the numbers applied.
-    Servers starting together take turns (an advisory lock), so each file runs once."""
+
+    Servers starting together take turns: each takes an advisory lock for the session,
+    then begins the file's transaction. The lock comes first so that the transaction
+    starts after the server before it committed, and sees its tables: with the lock taken
+    inside the transaction, the version check that followed could still miss the other's
+    new schema_version table (PostgreSQL's catalog cache), and two servers starting on an
+    empty database ran the baseline twice (4 failed starts in 15 here)."""
     applied = []
     for number, path in files:
-        conn.raw.execute("BEGIN")
+        conn.raw.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
         try:
-            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            if number > version(conn):
-                conn.raw.execute(path.read_text(encoding="utf-8"))
-                conn.raw.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_version (id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL)"
-                )
-                conn.raw.execute(
-                    "INSERT INTO schema_version (id, version) VALUES (1, %s) "
-                    "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-                    (number,),
-                )
-                applied.append(number)
-            conn.raw.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction and not conn.raw.broken:
-                conn.raw.execute("ROLLBACK")
-            raise
+            conn.raw.execute("BEGIN")
+            try:
+                if number > version(conn):
+                    conn.raw.execute(path.read_text(encoding="utf-8"))
+                    conn.raw.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_version "
+                        "(id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL)"
+                    )
+                    conn.raw.execute(
+                        "INSERT INTO schema_version (id, version) VALUES (1, %s) "
+                        "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                        (number,),
+                    )
+                    applied.append(number)
+                conn.raw.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction and not conn.raw.broken:
+                    conn.raw.execute("ROLLBACK")
+                raise
+        finally:
+            if not conn.raw.broken:  # a closed connection has let go of its locks already
+                conn.raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     return applied
 
 
