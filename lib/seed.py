@@ -159,12 +159,14 @@ def load_rows(conn, seed_dir=SEED_DIR):
 
 
 def init_db(conn, seed_dir=SEED_DIR):
-    """Bring the schema up to date (and the memory states it adds), and seed an empty database."""
-    migrate(conn)
-    memory.rebuild_missing(conn)
-    if conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"] == 0:
-        with transaction(conn):
-            load_rows(conn, seed_dir)
+    """Bring the schema up to date (and the memory states it adds), and seed an empty
+    database; servers starting together on PostgreSQL take turns (setup_lock)."""
+    with conn.engine.setup_lock(conn):
+        migrate(conn)
+        memory.rebuild_missing(conn)
+        if conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"] == 0:
+            with transaction(conn):
+                load_rows(conn, seed_dir)
 
 
 def _clear(conn, tables):

@@ -17,6 +17,7 @@ What differs from SQLite, and where it is handled:
 import functools
 import re
 import sys
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -176,6 +177,20 @@ def unreachable(url):
 def version(conn):
     present = conn.row("SELECT to_regclass('schema_version') IS NOT NULL AS present")["present"]
     return conn.row("SELECT version FROM schema_version")["version"] if present else 0
+
+
+@contextmanager
+def setup_lock(conn):
+    """Held while a server brings the database up to date and seeds it at its start: two
+    servers starting together take turns, so the second finds the first's seed and does
+    not seed again (seeding at once left the seed's ids with gaps: no group 2). apply()
+    takes the same lock again for each file; a session's advisory locks nest."""
+    conn.raw.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        yield
+    finally:
+        if not conn.raw.broken:
+            conn.raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
 
 def apply(conn, files):

@@ -1,6 +1,7 @@
 """SQLite, the embedded default: a database file beside the app, WAL, one writer at a time
 (queued in lib/engines/writers.py), and its schema version in PRAGMA user_version."""
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -162,6 +163,12 @@ def describe(path):
 def unreachable(path):
     """Why no connection to the database can be opened, in a sentence."""
     return file_problem(path) or "The database cannot be opened; see the server's log."
+
+
+def setup_lock(conn):
+    """Nothing to hold: a server's start is made once, by its parent process, before it
+    serves (serve.py)."""
+    return contextlib.nullcontext()
 
 
 # The schema ---------------------------------------------------------------------------
