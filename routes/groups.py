@@ -6,6 +6,7 @@ from werkzeug.exceptions import BadRequest
 from lib.db import one, query, scalar
 from lib.learners import requested_learner
 from lib.listing import Page, int_arg, order_by
+from lib.response_cache import cached_until_write
 from lib.shapes import SESSION_SELECT, SESSION_SORT_KEYS, WORD_SELECT, WORD_SORT_KEYS, word
 from lib.validation import brief
 from routes import study_queue
@@ -49,6 +50,7 @@ def show_group(group_id):
 
 
 @bp.get("/<id:group_id>/words")
+@cached_until_write
 def list_group_words(group_id):
     group = get_group(group_id)
     learner = requested_learner()

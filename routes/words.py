@@ -6,12 +6,14 @@ from lib import memory
 from lib.db import one, one_or_404, query, scalar
 from lib.learners import requested_learner, today
 from lib.listing import Page, sort_choice
+from lib.response_cache import cached_until_write
 from lib.shapes import REVIEW_ITEM_COLUMNS, WORD_SELECT, WORD_SORT_KEYS, review_item, word
 
 bp = Blueprint("words", __name__, url_prefix="/api/words")
 
 
 @bp.get("")
+@cached_until_write
 def list_words():
     learner = requested_learner()
     page = Page(default_per_page=50)

@@ -93,6 +93,10 @@ class Connection:
     def in_transaction(self):
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
+    def write_mark(self):
+        """None: the server has no cheap mark of every write (lib/response_cache.py keeps nothing)."""
+        return None
+
     def problem(self):
         """None: the server answers for its own storage (a fault is an error from it)."""
         return None

@@ -30,6 +30,12 @@ class Connection(sqlite3.Connection):
     identity = None
     write_timeout = 5.0
     holds_queue = False
+    kept_responses = None  # lib/response_cache.py
+
+    def write_mark(self):
+        """A value that changes whenever the database is written, by this connection
+        (its count of changes) or by any other, in this process or another (data_version)."""
+        return self._plain_cursor().execute("PRAGMA data_version").fetchone()[0], self.total_changes
 
     def problem(self):
         """Why this connection's database cannot take writes now, or None (file_problem)."""
