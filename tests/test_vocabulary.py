@@ -236,3 +236,12 @@ def test_pages_sorted_by_a_count_are_the_sorted_vocabulary_cut_in_pages(
         json={"reviews": [{"word_id": w, "correct": c} for w, c in answers]},
     )
     assert all_pages(client, key, order, per_page) == expected_order(client, key, order)
+
+
+@pytest.mark.parametrize("key", ["kanji", "romaji", "english"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("per_page", [1, 4, 7, 27])
+def test_pages_sorted_by_a_column_are_the_sorted_vocabulary_cut_in_pages(client, key, order, per_page):
+    """Pages past the middle are read from the other end: each must still be where a full
+    sort puts it."""
+    assert all_pages(client, key, order, per_page) == expected_order(client, key, order)
