@@ -16,8 +16,11 @@ from lib.validation import json_body
 
 bp = Blueprint("study_sessions", __name__, url_prefix="/api/study_sessions")
 
-limit_feedback = limited("FEEDBACK_RATE_LIMIT", scope="feedback", applies=forms.is_feedback)
-limit_word_reviews = limited("REVIEW_RATE_LIMIT", scope="word_reviews", applies=lambda: not forms.is_feedback())
+FEEDBACK_LIMIT = ("FEEDBACK_RATE_LIMIT", "feedback")
+WORD_REVIEW_LIMIT = ("REVIEW_RATE_LIMIT", "word_reviews")
+limit_feedback = limited(lambda: FEEDBACK_LIMIT if forms.is_feedback() else None)
+limit_word_reviews = limited(lambda: None if forms.is_feedback() else WORD_REVIEW_LIMIT)
+limit_either = limited(lambda: FEEDBACK_LIMIT if forms.is_feedback() else WORD_REVIEW_LIMIT)
 
 FEEDBACK_COLUMNS = "id, study_session_id, reviewer_id, rating, comments, created_at, updated_at"
 
@@ -271,8 +274,7 @@ def list_feedback(session_id):
 
 
 @bp.post("/<id:session_id>/review")
-@limit_feedback
-@limit_word_reviews
+@limit_either
 def record_review(session_id):
     """One endpoint, three forms: a word answer, a batch of answers, or session feedback."""
     form, body = forms.review_form(), json_body()
