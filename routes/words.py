@@ -20,12 +20,12 @@ def list_words():
     key, direction = sort_choice(WORD_SORT_KEYS, "kanji", "asc")
     total = scalar("SELECT words FROM vocabulary_totals")
     if key in COUNT_COLUMNS:
-        ids = count_sorted_ids(learner["id"], key, direction == "DESC", page.offset, page.per_page, total)
+        ids = from_the_nearer_end(count_sorted_ids, learner["id"], key, direction == "DESC", page, total)
         marks = ", ".join("?" * len(ids)) or "NULL"
         found = {row["id"]: row for row in query(f"{WORD_SELECT} WHERE w.id IN ({marks})", (learner["id"], *ids))}
         rows = [found[i] for i in ids]
     else:
-        rows = column_sorted_rows(learner["id"], key, direction == "DESC", page.offset, page.per_page, total)
+        rows = from_the_nearer_end(column_sorted_rows, learner["id"], key, direction == "DESC", page, total)
     return {
         "words": [word(row) for row in rows],
         "total_words": total,
@@ -35,15 +35,22 @@ def list_words():
     }
 
 
-def column_sorted_rows(learner_id, key, descending, offset, limit, total):
-    """A page of the words sorted by one of their own columns (ties by id, in the same
-    direction). A page past the middle is read from the other end, so the first and the
-    last pages are both cheap."""
+def from_the_nearer_end(read, learner_id, key, descending, page, total):
+    """The page of every word in this order, read by read(learner_id, key, descending,
+    offset, limit, total): a page past the middle is read from the other end in the other
+    order and turned round, so the first and the last pages are both cheap."""
+    offset = page.offset
     if offset >= total:
         return []
-    limit = min(limit, total - offset)
-    if offset > total - offset - limit:  # nearer the end: read the page from the other end
-        return column_sorted_rows(learner_id, key, not descending, total - offset - limit, limit, total)[::-1]
+    limit = min(page.per_page, total - offset)
+    if offset > total - offset - limit:
+        return read(learner_id, key, not descending, total - offset - limit, limit, total)[::-1]
+    return read(learner_id, key, descending, offset, limit, total)
+
+
+def column_sorted_rows(learner_id, key, descending, offset, limit, _total):
+    """A page of the words sorted by one of their own columns (ties by id, in the same
+    direction)."""
     direction = "DESC" if descending else "ASC"
     order = f"ORDER BY {WORD_SORT_KEYS[key]} {direction}, w.id {direction}"
     # A deferred join: the OFFSET walks the narrow sort index for ids alone, and only the
@@ -64,13 +71,7 @@ def count_sorted_ids(learner_id, column, descending, offset, limit, total):
     """The ids of a page of every word sorted by the learner's count in column (ties by
     id, in the same direction), read without sorting the vocabulary. In descending order
     come first the words with a count above 0, from word_stats's index on the count,
-    then the words at 0 by id; ascending, the other way round. A page past the middle is
-    read from the other end, so the first and the last pages are both cheap."""
-    if offset >= total:
-        return []
-    limit = min(limit, total - offset)
-    if offset > total - offset - limit:  # nearer the end: read the page from the other end
-        return count_sorted_ids(learner_id, column, not descending, total - offset - limit, limit, total)[::-1]
+    then the words at 0 by id; ascending, the other way round."""
     counts = one(
         f"SELECT {COUNT_COLUMNS[column]} AS counted, studied_words AS studied FROM learner_totals WHERE learner_id = ?",
         (learner_id,),
