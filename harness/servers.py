@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,14 +43,21 @@ def production_command():
 @contextmanager
 def running_server(command, db_path, port=None, env=None, log=None):
     """Run command (serve.py or python app.py) on db_path and yield its base URL; the
-    server's log (stderr) goes to the file log when given."""
+    server's log (stderr) goes to the file log when given, else to a temporary file (a
+    pipe nobody reads would stall the server once its log filled the pipe's 64 KiB: four
+    seconds of waitress's "Task queue depth" warnings did). If the server does not start,
+    the error carries the end of its log."""
     port = port or free_port()
     environment = {**os.environ, "LANG_PORTAL_DB": str(db_path), "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
-    stderr = open(log, "wb") if log else subprocess.PIPE  # noqa: SIM115 (closed below)
+    stderr = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=stderr)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base_url, process)
+        try:
+            wait_until_healthy(base_url, process)
+        except (RuntimeError, TimeoutError) as e:
+            stderr.seek(0)
+            raise RuntimeError(f"{e}; its log ends:\n{stderr.read()[-4000:].decode(errors='replace')}") from None
         yield base_url, process
     finally:
         if process.poll() is None:
@@ -59,4 +67,4 @@ def running_server(command, db_path, port=None, env=None, log=None):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        (stderr if log else process.stderr).close()
+        stderr.close()
