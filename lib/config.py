@@ -65,6 +65,8 @@ def _token(value):
 SETTINGS = {
     "DATABASE": ("LANG_PORTAL_DB", str(ROOT / "words.db"), _text),
     "SYNCHRONOUS": ("LANG_PORTAL_SYNCHRONOUS", "FULL", _synchronous),
+    # At FULL, commits made together share one sync of the WAL (lib/engines/wal_sync.py).
+    "GROUP_COMMIT": ("LANG_PORTAL_GROUP_COMMIT", "on", _switch),
     "WRITE_TIMEOUT": ("LANG_PORTAL_WRITE_TIMEOUT", "5", _seconds),
     # PostgreSQL only: connections per server process (one per thread is enough).
     "POOL_SIZE": ("LANG_PORTAL_POOL_SIZE", "10", _count),

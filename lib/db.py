@@ -11,11 +11,13 @@ from lib.engines import DATABASE_ERRORS, INTEGRITY_ERRORS, DatabaseUnavailable, 
 from lib.engines.sqlite import SYNCHRONOUS_MODES  # noqa: F401
 
 
-def connect(target, synchronous="FULL", write_timeout=5.0, create=True):
+def connect(target, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
     """A connection of its own to the database at target (a SQLite file path, or a
     postgresql:// URL). Without create, a missing SQLite file is an error (a server must
     not start an empty database in its place)."""
-    return engine_for(target).connect(target, synchronous=synchronous, write_timeout=write_timeout, create=create)
+    return engine_for(target).connect(
+        target, synchronous=synchronous, write_timeout=write_timeout, create=create, group_commit=group_commit
+    )
 
 
 def describe(target):
@@ -30,6 +32,7 @@ def connect_app_db(app, create=False):
         synchronous=app.config["SYNCHRONOUS"],
         write_timeout=app.config["WRITE_TIMEOUT"],
         create=create,
+        group_commit=app.config["GROUP_COMMIT"],
     )
 
 

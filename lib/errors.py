@@ -6,7 +6,7 @@ import sqlite3
 from flask import jsonify, request
 from werkzeug.exceptions import BadRequest, Conflict, HTTPException, InternalServerError, ServiceUnavailable
 
-from lib.engines import DATABASE_ERRORS, DatabaseUnavailable, psycopg
+from lib.engines import DATABASE_ERRORS, DatabaseUnavailable, NotDurable, psycopg
 from lib.engines.writers import WriteTimeout
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,10 @@ def _postgresql_fault(e):
 def database_fault(e):
     """The HTTP error for an exception from the database, or None when it is not a fault
     of the database or its disk (then it is a bug: a 500)."""
-    if not isinstance(e, sqlite3.Error | WriteTimeout | DatabaseUnavailable):
+    if not isinstance(e, sqlite3.Error | WriteTimeout | DatabaseUnavailable | NotDurable):
         return _postgresql_fault(e)
+    if isinstance(e, NotDurable):
+        return Unavailable(str(e), retry_after=30)
     if isinstance(e, WriteTimeout):
         return Unavailable("The database is busy with another write (an import, perhaps); send the request again.")
     if isinstance(e, DatabaseUnavailable):

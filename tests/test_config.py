@@ -18,6 +18,7 @@ def test_every_variable_is_read():
         {
             "LANG_PORTAL_DB": "/srv/lp.db",
             "LANG_PORTAL_SYNCHRONOUS": "normal",
+            "LANG_PORTAL_GROUP_COMMIT": "off",
             "LANG_PORTAL_WRITE_TIMEOUT": "2.5",
             "LANG_PORTAL_POOL_SIZE": "16",
             "LANG_PORTAL_CORS_ORIGINS": "https://a.example, https://b.example",
@@ -32,6 +33,7 @@ def test_every_variable_is_read():
     assert settings == {
         "DATABASE": "/srv/lp.db",
         "SYNCHRONOUS": "NORMAL",
+        "GROUP_COMMIT": False,
         "WRITE_TIMEOUT": 2.5,
         "POOL_SIZE": 16,
         "CORS_ORIGINS": ("https://a.example", "https://b.example"),

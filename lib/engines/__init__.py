@@ -16,6 +16,7 @@ import sqlite3
 
 from lib.engines import sqlite
 from lib.engines.sqlite import DatabaseUnavailable
+from lib.engines.wal_sync import NotDurable
 from lib.engines.writers import WriteTimeout
 
 POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
@@ -26,7 +27,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     psycopg = None
 
 # The exceptions of every engine that can be installed, for except clauses.
-DATABASE_ERRORS = (sqlite3.Error, WriteTimeout, DatabaseUnavailable) + ((psycopg.Error,) if psycopg else ())
+DATABASE_ERRORS = (sqlite3.Error, WriteTimeout, DatabaseUnavailable, NotDurable) + ((psycopg.Error,) if psycopg else ())
 INTEGRITY_ERRORS = (sqlite3.IntegrityError,) + ((psycopg.IntegrityError,) if psycopg else ())
 
 

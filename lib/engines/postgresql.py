@@ -129,9 +129,10 @@ def _open(url):
     return raw
 
 
-def connect(url, synchronous=None, write_timeout=5.0, create=True):
-    """One connection of its own (commands, tests). synchronous is SQLite's setting, and
-    create does not apply: the database must exist (createdb), its schema need not."""
+def connect(url, synchronous=None, write_timeout=5.0, create=True, group_commit=True):
+    """One connection of its own (commands, tests). synchronous and group_commit are
+    SQLite's settings, and create does not apply: the database must exist (createdb), its
+    schema need not."""
     return Connection(_open(url), write_timeout)
 
 

@@ -1,5 +1,6 @@
 """SQLite, the embedded default: a database file beside the app, WAL, one writer at a time
-(queued in lib/engines/writers.py), and its schema version in PRAGMA user_version."""
+(queued in lib/engines/writers.py), commits made durable together at FULL
+(lib/engines/wal_sync.py), and its schema version in PRAGMA user_version."""
 
 import contextlib
 import os
@@ -9,6 +10,7 @@ import threading
 from urllib.parse import quote
 
 from lib.checks import file_identity, file_problem
+from lib.engines.wal_sync import WalSync
 from lib.engines.writers import WriterQueue
 
 NAME = "sqlite"
@@ -30,6 +32,7 @@ class Connection(sqlite3.Connection):
     identity = None
     write_timeout = 5.0
     holds_queue = False
+    wal_sync = None  # at FULL: the WAL is synced after COMMIT, outside the writer's turn
     kept_responses = None  # lib/response_cache.py
 
     def write_mark(self):
@@ -58,9 +61,10 @@ class Connection(sqlite3.Connection):
             raise
 
     def end_write(self, commit):
-        """COMMIT or ROLLBACK, and give the next writer its turn. A failed statement may
-        have ended the transaction already (disk full, I/O error), and a caller may have
-        rolled back already: then nothing is left to roll back."""
+        """COMMIT or ROLLBACK, and give the next writer its turn; at FULL, then wait until
+        the commit is on disk (raises NotDurable if the disk cannot say so). A failed
+        statement may have ended the transaction already (disk full, I/O error), and a
+        caller may have rolled back already: then nothing is left to roll back."""
         try:
             if commit:
                 self.execute("COMMIT")
@@ -68,6 +72,14 @@ class Connection(sqlite3.Connection):
                 self.execute("ROLLBACK")
         finally:
             self._leave_queue()
+        if commit:
+            self.make_durable()
+
+    def make_durable(self):
+        """After a COMMIT: return once it is on disk (at once, below FULL: SQLite has done
+        what the setting asks)."""
+        if self.wal_sync is not None:
+            self.wal_sync.sync(self.wal_sync.ticket())
 
     def _leave_queue(self):
         if self.holds_queue:
@@ -106,9 +118,11 @@ def _dict_row(cursor, row):
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
-def connect(path, synchronous="FULL", write_timeout=5.0, create=True):
+def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
     """Open a connection with the pragmas every connection must have. Without create,
-    a missing file is an error (a server must not start an empty database in its place)."""
+    a missing file is an error (a server must not start an empty database in its place).
+    At FULL, group_commit syncs the WAL after the writer's turn (lib/engines/wal_sync.py);
+    without it SQLite syncs inside COMMIT."""
     synchronous = synchronous.upper()
     if synchronous not in SYNCHRONOUS_MODES:
         raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
@@ -121,9 +135,16 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True):
         conn.write_timeout = write_timeout
         conn.execute(f"PRAGMA busy_timeout = {int(write_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        if conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"]
+        if mode != "wal":
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()["journal_mode"]
+        if synchronous == "FULL" and group_commit and mode == "wal" and not in_memory:
+            # FULL's sync of the WAL at each commit, made by WalSync after the writer's
+            # turn, one sync for the commits that came together (group commit).
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.wal_sync = WalSync.for_path(os.path.abspath(path))
+        else:
+            conn.execute(f"PRAGMA synchronous = {synchronous}")
         if not in_memory:
             conn.path = os.path.abspath(path)
             conn.identity = file_identity(conn.path)
@@ -207,6 +228,7 @@ def apply(conn, files):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            conn.make_durable()
             applied.append(number)
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
