@@ -18,8 +18,11 @@ one side). The scale, learner and rate-limit goals are judged on CPU time per re
 the serving processes (/proc), which a request waiting for a core does not add to, with
 p50 latency and req/s beside; the rate limits' goal on their cost in-process, which HTTP
 on this machine cannot resolve to the 5% it allows. The word lists' cache is off for the
-scale and learner figures, which measure the queries. Results go to bench/results/
-(ignored by git).
+scale and learner figures, which measure the queries. On SQLite, the review write is also
+measured with group commit on and off, on this machine's disk and on a slower one: every
+sync made 2 ms longer by bench/slow_sync.c (built with the machine's C compiler and
+loaded with LD_PRELOAD; left out without one). Results go to bench/results/ (ignored by
+git).
 
 With --engine postgresql, every database is made on a throwaway PostgreSQL server
 (harness/postgres.py, durable: commits flushed to disk, as SQLite's synchronous=FULL),
@@ -432,6 +435,47 @@ def engines_side_by_side(store, workdir, base_size, review_lua, seconds):
     return side
 
 
+SLOW_SYNC_MS = 2  # the slow disk's extra time per sync (bench/slow_sync.c)
+
+
+def slow_sync_library(workdir):
+    """bench/slow_sync.c built as a library for LD_PRELOAD, or None without a C compiler."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None or not sys.platform.startswith("linux"):
+        return None
+    library = Path(workdir) / "slow_sync.so"
+    source = ROOT / "bench" / "slow_sync.c"
+    subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(source), "-ldl"], check=True)
+    return library
+
+
+def group_commit_side_by_side(workdir, base_db, review_lua, seconds, rounds):
+    """The review write at 16 clients with group commit on and off (SQLite's own sync in
+    each COMMIT), side by side, on this machine's disk and on one whose syncs take
+    SLOW_SYNC_MS longer; returns {disk: {on_over_off, on_rps, off_rps}}."""
+    disks = {"this disk": {}}
+    library = slow_sync_library(workdir)
+    if library is None:
+        print("  (no C compiler: the slow disk is left out)", flush=True)
+    else:
+        disks[f"syncs + {SLOW_SYNC_MS} ms"] = {"LD_PRELOAD": str(library), "SLOW_SYNC_US": str(SLOW_SYNC_MS * 1000)}
+    found = {}
+    for disk, env in disks.items():
+        measured = side_by_side(
+            {mode: (base_db, {"LANG_PORTAL_GROUP_COMMIT": mode, **env}) for mode in ("on", "off")},
+            lambda mode: {"review": ("", review_lua)},
+            seconds,
+            rounds,
+            connections=16,
+        )
+        found[disk] = {
+            "on_over_off": paired(measured["on"], measured["off"], "rps")["review"],
+            "on_rps": statistics.median(m["rps"] for m in measured["on"]["review"]),
+            "off_rps": statistics.median(m["rps"] for m in measured["off"]["review"]),
+        }
+    return found
+
+
 def measure(args, workdir, store):
     global DATABASE_PIDS
     DATABASE_PIDS = store.server_pids
@@ -520,6 +564,10 @@ def measure(args, workdir, store):
     # over HTTP this machine's noise moves both by more than the 5% the goal allows.
     results["limits_on_over_off_http"] = paired(limits["off"], limits["on"], "cpu_us")
     results["limits_on_over_off_rps"] = paired(limits["on"], limits["off"], "rps")
+
+    if store.engine == "sqlite":
+        print("group commit on and off, side by side, on this disk and on a slow one ...", flush=True)
+        results["group_commit"] = group_commit_side_by_side(workdir, base_db, review_lua, seconds, rounds)
 
     print("in-process answers ...", flush=True)
     with_memory = in_process_answers(base_db, sessions, base_size[0], scale_seconds)
@@ -697,6 +745,15 @@ def report(results):
             "",
         ),
     ]
+    for disk, found in results.get("group_commit", {}).items():
+        rows.append(
+            (
+                f"group commit on / off: review, {disk}",
+                f"{found['on_over_off']:.2f}",
+                f"{found['on_rps']:.0f} / {found['off_rps']:.0f} req/s, 16 clients",
+                "",
+            )
+        )
     for name, ratio in results["limits_on_over_off"].items():
         http, rps_ratio = results["limits_on_over_off_http"][name], results["limits_on_over_off_rps"][name]
         note = f"in-process CPU per request, off / on; over HTTP {http:.2f}, req/s {rps_ratio:.2f}"
