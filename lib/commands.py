@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lib import checks, clock, db, memory, review_files, schema, seed, word_files
+from lib.errors import database_fault
 from lib.learners import learning_day
 
 
@@ -29,6 +30,11 @@ def cli_db(create=False, upgrade=True):
         yield conn
     except schema.SchemaTooNew as e:
         raise click.ClickException(str(e)) from None
+    except db.DATABASE_ERRORS as e:
+        fault = database_fault(e)  # a fault of the database or its disk, said as the API says it
+        if fault is None:
+            raise
+        raise click.ClickException(fault.description) from None
     finally:
         conn.close()
 

@@ -33,7 +33,8 @@ class FeedbackExists(Conflict):
 
 
 class Unavailable(ServiceUnavailable):
-    """The database cannot serve this request now; Retry-After says when to try again."""
+    """The database cannot serve this request now; Retry-After (unless None) says when to
+    try again."""
 
     def __init__(self, description, retry_after=2):
         super().__init__(description, retry_after=retry_after)
@@ -86,7 +87,8 @@ def database_fault(e):
     if not isinstance(e, sqlite3.Error | WriteTimeout | DatabaseUnavailable | NotDurable):
         return _postgresql_fault(e)
     if isinstance(e, NotDurable):
-        return Unavailable(str(e), retry_after=30)
+        # No Retry-After: the write was made, and a retry without an Idempotency-Key makes it twice.
+        return Unavailable(str(e), retry_after=None)
     if isinstance(e, WriteTimeout):
         return Unavailable("The database is busy with another write (an import, perhaps); send the request again.")
     if isinstance(e, DatabaseUnavailable):

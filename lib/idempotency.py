@@ -83,6 +83,9 @@ def idempotent_transaction():
                     raise UnprocessableEntity(
                         f"This {HEADER} was used for a different request; send a new key for a new request."
                     )
+                # The first request's commit is seen from its COMMIT on, a sync before its
+                # answer (lib/engines/wal_sync.py): the replay waits for it to be on disk.
+                conn.make_durable()
                 replay = current_app.response_class(
                     stored["body"], status=stored["status"], mimetype="application/json"
                 )

@@ -8,8 +8,9 @@ only it and lib/schema.py reach in here.
 
 A connection of either engine has the same methods: execute (a cursor of dict rows),
 rows and row (lists of dicts), begin_write/end_write, in_transaction, holds_queue,
-problem (why it cannot take a write now, or None), serialize (make concurrent
-transactions about the same thing wait for each other) and close.
+problem (why it cannot take a write now, or None), make_durable (return once every commit
+it can see is on disk), serialize (make concurrent transactions about the same thing wait
+for each other) and close.
 """
 
 import sqlite3

@@ -111,6 +111,9 @@ class Connection:
         elif self.in_transaction and not self.raw.broken:
             self.raw.execute("ROLLBACK")
 
+    def make_durable(self):
+        """Nothing to do: a commit returns once PostgreSQL has flushed it (synchronous_commit)."""
+
     def serialize(self, key):
         """Until this transaction ends, a transaction serialising the same key waits here."""
         self.raw.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))

@@ -41,7 +41,13 @@ class Connection(sqlite3.Connection):
         return self._plain_cursor().execute("PRAGMA data_version").fetchone()[0], self.total_changes
 
     def problem(self):
-        """Why this connection's database cannot take writes now, or None (file_problem)."""
+        """Why this connection's database cannot take writes now, or None (file_problem,
+        or a failed sync of its WAL in this process)."""
+        if self.wal_sync is not None and self.wal_sync.failed is not None:
+            return (
+                "a sync of the database's write-ahead log failed, so this server process cannot confirm writes; "
+                "restart the server (and check the disk)."
+            )
         return None if self.path is None else file_problem(self.path, self.identity)
 
     def begin_write(self):
@@ -76,10 +82,10 @@ class Connection(sqlite3.Connection):
             self.make_durable()
 
     def make_durable(self):
-        """After a COMMIT: return once it is on disk (at once, below FULL: SQLite has done
-        what the setting asks)."""
+        """Return once every commit this connection can see is on disk (at once, below
+        FULL: SQLite has done what the setting asks); called after each COMMIT."""
         if self.wal_sync is not None:
-            self.wal_sync.sync(self.wal_sync.ticket())
+            self.wal_sync.sync(self.wal_sync.ticket(), self.write_timeout)
 
     def _leave_queue(self):
         if self.holds_queue:
