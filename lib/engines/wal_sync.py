@@ -29,7 +29,8 @@ import logging
 import os
 import threading
 import time
-import weakref
+
+from lib.engines.per_file import PerFile
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,12 @@ class NotDurable(Exception):
     could not be synced); the message says why, in a sentence."""
 
 
-class WalSync:
+class WalSync(PerFile):
     """The commits of one process to one database file, and how many of them are on disk."""
 
-    _by_path = weakref.WeakValueDictionary()  # alive while a connection holds it
-    _guard = threading.Lock()
-
     def __init__(self, path):
+        super().__init__(path)
         self.wal = f"{path}-wal"
-        self.pid = os.getpid()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self.committed = 0  # commits made in this process (each a ticket)
@@ -55,15 +53,6 @@ class WalSync:
         self.syncing = False
         self.failed = None  # the NotDurable of a failed sync: every later sync raises it
         self.syncs = 0  # flushes made (for tests and benchmarks)
-
-    @classmethod
-    def for_path(cls, path):
-        key = os.path.abspath(path)
-        with cls._guard:
-            sync = cls._by_path.get(key)
-            if sync is None or sync.pid != os.getpid():  # a forked child keeps its own count
-                sync = cls._by_path[key] = cls(key)
-            return sync
 
     def ticket(self):
         """Called after a COMMIT returned: the commit's place in this process's order."""

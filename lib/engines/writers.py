@@ -4,14 +4,15 @@ import fcntl
 import os
 import threading
 import time
-import weakref
+
+from lib.engines.per_file import PerFile
 
 
 class WriteTimeout(Exception):
     """A write waited the configured bound for the database and did not get it."""
 
 
-class WriterQueue:
+class WriterQueue(PerFile):
     """Writers to one database file, across threads and processes, wait here in the kernel
     (flock on a file beside the database) and wake the moment the writer before them is
     done. Without it a blocked writer sleeps in SQLite's busy handler, for 1, 2, 5, 10...
@@ -22,23 +23,11 @@ class WriterQueue:
     1 ms at most, until the bound (flock itself cannot time out). Measured at 64 clients
     (README "Production"), the queue halves the review p99 against SQLite's busy handler."""
 
-    _by_path = weakref.WeakValueDictionary()  # alive while a connection holds it
-    _guard = threading.Lock()
-
     def __init__(self, path):
+        super().__init__(path)
         self.owner = None  # the thread that holds the turn
         self.thread_lock = threading.Lock()
         self.fd = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o644)
-        self.pid = os.getpid()
-
-    @classmethod
-    def for_path(cls, path):
-        key = os.path.abspath(path)
-        with cls._guard:
-            queue = cls._by_path.get(key)
-            if queue is None or queue.pid != os.getpid():  # a forked child needs its own fd
-                queue = cls._by_path[key] = cls(key)
-            return queue
 
     def __del__(self):
         os.close(self.fd)
