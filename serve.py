@@ -33,7 +33,8 @@ from waitress.task import ErrorTask
 # The bound depends on waitress internals (the channel's parser and error task classes,
 # channel.request/requests/will_close, server.active_channels and maintenance), and so
 # does the saturation warning's (the task dispatcher's queue_logger): waitress
-# is pinned in requirements.txt, and tests/slow/test_slow_clients.py holds the bound.
+# is pinned in requirements.txt; tests/slow/test_slow_clients.py holds the bound and
+# tests/slow/test_servers.py the warning.
 SETTINGS = {
     "connection_limit": 1000,  # open connections per process (waitress's default, 100, is too few)
     "cleanup_interval": 1,  # how often both bounds are checked (seconds)
