@@ -4,8 +4,6 @@ README "Configuration" documents each one; create_app(test_config) overrides any
 import os
 from pathlib import Path
 
-from lib.db import SYNCHRONOUS_MODES
-
 ROOT = Path(__file__).resolve().parent.parent
 DEV_ORIGINS = (
     "http://localhost:5173",
@@ -13,6 +11,9 @@ DEV_ORIGINS = (
     "http://localhost:8080",
     "http://127.0.0.1:8080",
 )
+
+
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")  # SQLite's; lib/engines/sqlite.py takes the same
 
 
 class ConfigError(ValueError):

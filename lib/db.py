@@ -3,12 +3,10 @@ the request's connection, queries returning dicts, and write transactions."""
 
 import os
 import threading
-from contextlib import contextmanager
 
 from flask import abort, current_app, g
 
-from lib.engines import DATABASE_ERRORS, INTEGRITY_ERRORS, DatabaseUnavailable, engine_for  # noqa: F401
-from lib.engines.sqlite import SYNCHRONOUS_MODES  # noqa: F401
+from lib.engines import DATABASE_ERRORS, INTEGRITY_ERRORS, engine_for, fault_of  # noqa: F401
 
 
 def connect(target, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
@@ -25,20 +23,23 @@ def describe(target):
     return engine_for(target).describe(target)
 
 
+def _options(app):
+    config = app.config
+    return {
+        "synchronous": config["SYNCHRONOUS"],
+        "write_timeout": config["WRITE_TIMEOUT"],
+        "group_commit": config["GROUP_COMMIT"],
+    }
+
+
 def connect_app_db(app, create=False):
     """A new connection to the app's configured database (which must exist, unless create)."""
-    return connect(
-        app.config["DATABASE"],
-        synchronous=app.config["SYNCHRONOUS"],
-        write_timeout=app.config["WRITE_TIMEOUT"],
-        create=create,
-        group_commit=app.config["GROUP_COMMIT"],
-    )
+    return connect(app.config["DATABASE"], create=create, **_options(app))
 
 
 def get_db():
     """The connection of the current request, lent by the app's connections in this
-    process (lib/engines: one per thread on SQLite, a pool on PostgreSQL)."""
+    process (one per thread on SQLite, a pool on PostgreSQL)."""
     if "db" not in g:
         g.db = _connections(current_app).get()
     return g.db
@@ -54,17 +55,10 @@ def _connections(app):
             source = app.extensions.get("lang_portal_connections")
             if source is None or source.pid != os.getpid():
                 # Connections must not cross a fork; a child process opens its own.
-                source = app.extensions["lang_portal_connections"] = _open_connections(app)
-    return source
-
-
-def _open_connections(app):
-    target, engine = app.config["DATABASE"], engine_for(app.config["DATABASE"])
-    if engine.NAME == "sqlite":
-        source = engine.Connections(lambda: connect_app_db(app))
-    else:
-        source = engine.Connections(target, app.config["WRITE_TIMEOUT"], app.config["POOL_SIZE"])
-    source.pid = os.getpid()
+                target = app.config["DATABASE"]
+                source = engine_for(target).connections(target, app.config["POOL_SIZE"], **_options(app))
+                source.pid = os.getpid()
+                app.extensions["lang_portal_connections"] = source
     return source
 
 
@@ -113,25 +107,15 @@ def one_or_404(sql, params, message):
 
 def scalar(sql, params=()):
     """The first column of the first row, or None."""
-    row = one(sql, params)
-    return None if row is None else next(iter(row.values()))
+    return get_db().scalar(sql, params)
 
 
-@contextmanager
 def transaction(conn=None):
-    """A write transaction, all or nothing, begun and ended here. On SQLite the writer
-    queue and BEGIN IMMEDIATE take the write lock up front, so two writers wait their turn
-    (within the write bound) instead of failing half-way; on PostgreSQL writers lock rows."""
-    conn = conn or get_db()
-    if conn.in_transaction:
-        raise RuntimeError("a transaction is already open on this connection; writes do not nest")
-    conn.begin_write()
-    try:
-        yield conn
-    except BaseException:
-        conn.end_write(commit=False)
-        raise
-    conn.end_write(commit=True)
+    """A write transaction on conn (the request's connection by default), all or nothing,
+    begun and ended in the with block. On SQLite the writer queue and BEGIN IMMEDIATE take
+    the write lock up front, so two writers wait their turn (within the write bound)
+    instead of failing half-way; on PostgreSQL writers lock rows."""
+    return (conn or get_db()).transaction()
 
 
 def init_app(app):

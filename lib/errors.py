@@ -1,13 +1,12 @@
 """One error contract: every 4xx/5xx is {"error": "<sentence>"} (plus "details")."""
 
 import logging
-import sqlite3
 
 from flask import jsonify, request
 from werkzeug.exceptions import BadRequest, Conflict, HTTPException, InternalServerError, ServiceUnavailable
 
-from lib.engines import DATABASE_ERRORS, DatabaseUnavailable, NotDurable, psycopg
-from lib.engines.writers import WriteTimeout
+from lib.engines import DATABASE_ERRORS, fault_of
+from lib.engines.faults import Full
 
 log = logging.getLogger(__name__)
 
@@ -45,66 +44,15 @@ class InsufficientStorage(HTTPException):
     description = "The disk holding the database is full."
 
 
-# SQLite's primary result codes (sqlite.org/rescode.html) that mean a fault of the
-# database or its disk, not of the request: each gets a JSON answer that says so.
-BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-UNAVAILABLE_CODES = {
-    sqlite3.SQLITE_READONLY,
-    sqlite3.SQLITE_IOERR,
-    sqlite3.SQLITE_CORRUPT,
-    sqlite3.SQLITE_CANTOPEN,
-    sqlite3.SQLITE_NOTADB,
-    sqlite3.SQLITE_PERM,
-}
-
-
-# PostgreSQL's SQLSTATEs (postgresql.org/docs/current/errcodes-appendix.html) that mean a
-# fault of the server, not of the request. A lost connection has no SQLSTATE at all.
-PG_BUSY = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock_timeout, cancelled
-PG_FULL = "53100"  # disk_full
-PG_UNAVAILABLE_CLASSES = ("08", "53", "57", "58", "25")  # connection, resources, shutdown, system, read-only
-
-
-def _postgresql_fault(e):
-    state = getattr(e, "sqlstate", None)
-    if state in PG_BUSY:
-        return Unavailable("The database is busy with other writes; send the request again.")
-    if state == PG_FULL:
-        return InsufficientStorage(
-            "The disk holding the database is full: nothing was written. Send the request again once space is freed."
-        )
-    lost = state is None and psycopg is not None and isinstance(e, psycopg.OperationalError)
-    if lost or (state or "").startswith(PG_UNAVAILABLE_CLASSES):
-        return Unavailable(
-            "The database cannot be reached right now (see /api/health); nothing was written.", retry_after=10
-        )
-    return None
-
-
 def database_fault(e):
     """The HTTP error for an exception from the database, or None when it is not a fault
     of the database or its disk (then it is a bug: a 500)."""
-    if not isinstance(e, sqlite3.Error | WriteTimeout | DatabaseUnavailable | NotDurable):
-        return _postgresql_fault(e)
-    if isinstance(e, NotDurable):
-        # No Retry-After: the write was made, and a retry without an Idempotency-Key makes it twice.
-        return Unavailable(str(e), retry_after=None)
-    if isinstance(e, WriteTimeout):
-        return Unavailable("The database is busy with another write (an import, perhaps); send the request again.")
-    if isinstance(e, DatabaseUnavailable):
-        return Unavailable(f"Nothing was written: {e}", retry_after=30)
-    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
-    if code in BUSY_CODES:
-        return Unavailable("The database is busy with another write; send the request again.")
-    if code == sqlite3.SQLITE_FULL:
-        return InsufficientStorage(
-            "The disk holding the database is full: nothing was written. Send the request again once space is freed."
-        )
-    if code in UNAVAILABLE_CODES:
-        return Unavailable(
-            "The database cannot be read or written right now (see /api/health); nothing was written.", retry_after=30
-        )
-    return None
+    fault = fault_of(e)
+    if fault is None:
+        return None
+    if isinstance(fault, Full):
+        return InsufficientStorage(str(fault))
+    return Unavailable(str(fault), retry_after=fault.retry_after)
 
 
 def handle_database_error(e):

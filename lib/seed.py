@@ -177,8 +177,7 @@ def _clear(conn, tables):
     # during the reset, or answering a word for the first time, waits for its commit
     # instead of splitting a range the reset then replaces, or of making one it then
     # duplicates (sql/setup/postgresql/010_unanswered_ranges.sql).
-    if conn.engine.NAME == "postgresql":
-        conn.execute("LOCK TABLE unanswered_ranges IN EXCLUSIVE MODE")
+    conn.lock_exclusive("unanswered_ranges")
     for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
     conn.execute(

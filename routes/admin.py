@@ -25,10 +25,7 @@ def health():
     problem = conn.problem()
     if problem:
         raise Unavailable(problem, retry_after=30)
-    answer = {"status": "ok", "schema_version": schema.version(conn), "engine": conn.engine.NAME}
-    if conn.engine.NAME == "sqlite":
-        answer["synchronous"] = current_app.config["SYNCHRONOUS"]
-    return answer
+    return {"status": "ok", "schema_version": schema.version(conn), "engine": conn.engine.NAME, **conn.settings()}
 
 
 @bp.post("/reset_history")

@@ -11,7 +11,8 @@ from collections import Counter
 import requests
 
 from harness.servers import ROOT, production_command, wait_until_healthy
-from lib import checks, db
+from lib import db
+from lib.domain import counters
 
 BATCH_SIZE = 5
 WORD_IDS = range(1, 101)  # the real seed has more words than this
@@ -192,8 +193,8 @@ def check_database(database, ledger, exact):
     """Integrity, counters against a recount, the ledger, and no half-written batch."""
     conn = db.connect(database)
     try:
-        assert conn.engine.integrity_problems(conn) == []
-        assert checks.counter_mismatches(conn) == []
+        assert not conn.engine.integrity_problems(conn)  # None on PostgreSQL, which checks its own pages
+        assert counters.counter_mismatches(conn) == []
         assert database_matches_ledger(conn, ledger, exact) == []
         assert half_written_batches(conn) == 0
         return conn.execute("SELECT count(*) AS n FROM word_review_items").fetchone()["n"]

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from lib import checks, schema, seed
+from lib import schema, seed
+from lib.domain import counters
 from tests.helpers import ENGINE, SEED_WORDS, count, snapshot
 
 
@@ -32,7 +33,7 @@ def test_reset_history_keeps_vocabulary(client, conn, session_id, path):
     for table in ("study_sessions", "word_review_items", "session_feedback", "word_stats", "review_days"):
         assert count(conn, table) == 0, table
     assert (count(conn, "words"), count(conn, "groups"), count(conn, "study_activities")) == (SEED_WORDS, 2, 1)
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     assert client.get("/api/dashboard/stats").get_json()["total_sessions"] == 0
 
 
@@ -45,7 +46,7 @@ def test_full_reset_restores_the_seed(client, conn):
     assert response.status_code == 200
     assert count(conn, "groups") == 2 and count(conn, "study_sessions") == 0
     assert count(conn, "words") == SEED_WORDS
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     assert snapshot(conn, id_sequences=False) == fresh
 
 

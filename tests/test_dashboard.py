@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lib import checks, db
+from lib import db
+from lib.domain import counters
 from tests.helpers import SEED_WORDS
 
 
@@ -102,7 +103,7 @@ def test_mastery_is_lost_when_accuracy_drops(client, conn, session_id):
     client.post(f"/api/study_sessions/{session_id}/review", json={"word_id": 1, "correct": False})
     client.post(f"/api/study_sessions/{session_id}/review", json={"word_id": 1, "correct": False})
     assert client.get("/api/dashboard/stats").get_json()["mastered_words"] == 0
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 @pytest.mark.parametrize(
@@ -128,7 +129,7 @@ def test_streak_runs_stay_right_whatever_order_days_arrive_in(client, conn, sess
     for n in order:
         add_review(conn, session_id, 1, True, days_ago(n))
     assert client.get("/api/dashboard/stats").get_json()["current_streak"] == 3
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     add_review(conn, session_id, 1, True, days_ago(3))  # fills the gap: one run of six days
     assert client.get("/api/dashboard/stats").get_json()["current_streak"] == 6
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []

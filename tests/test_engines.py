@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from lib import db, schema
-from lib.checks import counter_mismatches
-from lib.engines.postgresql import NumberLoader, describe, placeholders
+from lib.domain.counters import counter_mismatches
+from lib.engines.postgresql import ENGINE, NumberLoader, placeholders
 from tests.helpers import SEED_WORDS, count, postgresql_only
 
 
@@ -132,10 +132,10 @@ def test_placeholders_become_psycopgs_outside_quotes_and_comments():
 
 def test_a_postgresql_url_is_described_without_its_password():
     assert (
-        describe("postgresql://portal:s3cret@db.internal:5432/portal")
+        ENGINE.describe("postgresql://portal:s3cret@db.internal:5432/portal")
         == "postgresql://portal:***@db.internal:5432/portal"
     )
-    assert describe("postgresql://db.internal/portal") == "postgresql://db.internal/portal"
+    assert ENGINE.describe("postgresql://db.internal/portal") == "postgresql://db.internal/portal"
 
 
 def test_whole_numerics_load_as_int_and_others_as_float():

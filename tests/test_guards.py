@@ -2,7 +2,8 @@
 
 import pytest
 
-from lib import checks, ratelimit
+from lib import ratelimit
+from lib.domain import counters
 from tests.helpers import count, error_of, make_app, snapshot
 
 
@@ -100,7 +101,7 @@ def test_retry_with_same_key_returns_first_answer_and_writes_nothing(client, con
     assert again.headers["Idempotent-Replayed"] == "true"
     assert snapshot(conn) == after_first
     assert count(conn, "word_review_items") == 1
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 def test_same_key_with_another_body_is_422(client, conn, session_id):

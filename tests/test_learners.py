@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lib import checks, clock, db, schema, seed
+from lib import clock, db, schema, seed
+from lib.domain import counters
 from tests.helpers import count, error_of, make_app, sqlite_only
 
 
@@ -155,7 +156,7 @@ def test_another_learners_history_leaves_learner_1_byte_identical(client, conn):
     assert (stats["total_sessions"], stats["total_words_studied"], stats["active_groups"]) == (2, 4, 2)
     word = client.get(f"/api/words/1?learner_id={other}").get_json()["word"]
     assert (word["correct_count"], word["wrong_count"]) == (4, 0)
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 def test_answers_and_feedback_inherit_the_sessions_learner(client, conn):
@@ -188,10 +189,10 @@ def test_the_resets_keep_learners_and_full_reset_keeps_learner_1_only(client, co
     answer(client, start(client, learner), 1)
     assert client.post("/api/reset_history", json={}).status_code == 200
     assert count(conn, "learners") == 2 and count(conn, "word_review_items") == 0
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     assert client.post("/api/full_reset", json={}).status_code == 200
     assert [r["id"] for r in conn.execute("SELECT id FROM learners")] == [1]
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 # --- learning days ---------------------------------------------------------------------
@@ -229,7 +230,7 @@ def test_a_tokyo_learners_days_roll_over_at_4am_local(client, conn, at):
     assert client.get(f"/api/dashboard/stats?learner_id={learner}").get_json()["current_streak"] == 2
     at("2026-11-22T04:00:00+09:00")  # the 22nd: the 20th is two days back, the run is over
     assert client.get(f"/api/dashboard/stats?learner_id={learner}").get_json()["current_streak"] == 0
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 def test_local_days_differ_from_utc_days(client, conn, at):
@@ -297,7 +298,7 @@ def test_an_existing_history_becomes_learner_1s_with_the_same_figures(database):
     )
     totals = conn.execute("SELECT * FROM totals").fetchone()
     assert schema.migrate(conn) == list(range(7, schema.latest_version() + 1))
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     learner_1 = conn.execute("SELECT * FROM learner_totals WHERE learner_id = 1").fetchone()
     assert {k: learner_1[k] for k in totals if k in learner_1} == {k: totals[k] for k in totals if k in learner_1}
     days = conn.execute("SELECT day, reviews, run_start FROM review_days ORDER BY day").fetchall()

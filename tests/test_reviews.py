@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lib import checks
+from lib.domain import counters
 from tests.helpers import count, error_of, snapshot
 
 BIG = 2**63
@@ -43,7 +43,7 @@ def test_word_review_updates_totals_in_step(client, conn, session_id):
         review(client, session_id, {"word_id": 7, "correct": correct})
     word = client.get("/api/words/7").get_json()["word"]
     assert (word["correct_count"], word["wrong_count"]) == (2, 1)
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_batch_stores_every_review_in_order(client, conn, session_id):
     assert result["study_session_id"] == session_id
     assert [(i["word_id"], i["correct"]) for i in result["items"]] == [(1, True), (2, False), (1, False)]
     assert count(conn, "word_review_items") == 3
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 def test_batch_with_one_unknown_word_writes_nothing(client, conn, session_id):
@@ -153,7 +153,7 @@ def test_batch_of_500_is_accepted(client, conn, session_id):
     )
     assert response.status_code == 200
     assert count(conn, "word_review_items") == 500
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 # --- form 3: session feedback -------------------------------------------------------

@@ -5,7 +5,8 @@ import sqlite3
 
 import pytest
 
-from lib import checks, db, schema, seed
+from lib import db, schema, seed
+from lib.domain import counters
 from tests.helpers import ENGINE, make_app, sqlite_only
 
 
@@ -74,7 +75,7 @@ def test_older_database_upgrades_in_place_with_its_data(database):
     assert f"schema version {schema.latest_version()} (was 1)" in result.output
 
     conn = db.connect(database)
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     conn.close()
     client = app.test_client()
     assert client.get("/api/groups/1").get_json() == {"id": 1, "group_name": "Old Group", "word_count": 1}
@@ -135,7 +136,7 @@ def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(database):
     for table, rows in before.items():
         columns = ", ".join(rows[0])
         assert conn.execute(f"SELECT {columns} FROM {renamed[table]} ORDER BY id").fetchall() == rows
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     assert conn.execute("PRAGMA foreign_keys").fetchone()["foreign_keys"] == 1
     sequences = {r["name"]: r["seq"] for r in conn.execute("SELECT name, seq FROM sqlite_sequence")}
     assert sequences == {"study_sessions": 7, "word_review_items": 41, "session_feedback": 5, "learners": 1}

@@ -5,7 +5,8 @@ from the answers already there, and recounted by flask check-db."""
 import random
 import threading
 
-from lib import checks, db, schema, seed
+from lib import db, schema, seed
+from lib.domain import counters
 from lib.validation import MAX_ID
 from tests.helpers import make_app, postgresql_only
 
@@ -72,13 +73,13 @@ def test_first_answers_split_the_ranges_and_every_list_stays_sorted(client, conn
         for who in (1, learner_2):
             assert unanswered(conn, who) == sorted(set(range(1, WORDS + 1)) - set(answered(conn, who)))
         if step % 5 == 0 or step > len(order) - 4:
-            assert checks.counter_mismatches(conn) == []
+            assert counters.counter_mismatches(conn) == []
             for key in ("correct_count", "wrong_count"):
                 for direction in ("asc", "desc"):
                     assert sorted_pages(client, learner, key, direction)[0] == full_sort(
                         client, learner, key, direction
                     )
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 def test_a_learner_starts_with_every_id_in_one_range(client, conn):
@@ -95,27 +96,27 @@ def test_a_deleted_row_gives_its_word_back_and_the_resets_give_back_every_word(c
         conn.execute("DELETE FROM word_review_items WHERE word_id = 5")
         conn.execute("DELETE FROM word_stats WHERE learner_id = 1 AND word_id = 5")
     assert unanswered(conn, 1) == [w for w in range(1, WORDS + 1) if w not in (4, 6)]
-    assert "unanswered_ranges" not in checks.counter_mismatches(conn)  # the answer counters are off: rows went
+    assert "unanswered_ranges" not in counters.counter_mismatches(conn)  # the answer counters are off: rows went
     ids, _ = sorted_pages(client, 1, "correct_count", "desc")
     assert ids == full_sort(client, 1, "correct_count", "desc") and ids[:2] == [6, 4]
 
     learner_2 = client.post("/api/learners", json={"name": "Two"}).get_json()["id"]
     assert client.post("/api/reset_history", json={}).status_code == 200
     assert ranges(conn, 1) == ranges(conn, learner_2) == [(1, MAX_ID)]
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 def test_check_db_finds_ranges_out_of_step(client, conn, session_id):
     client.post(f"/api/study_sessions/{session_id}/review", json={"word_id": 9, "correct": True})
     with db.transaction(conn):
         conn.execute("UPDATE unanswered_ranges SET last_id = 9 WHERE learner_id = 1 AND first_id = 1")
-    assert "unanswered_ranges" in checks.counter_mismatches(conn)
+    assert "unanswered_ranges" in counters.counter_mismatches(conn)
     with db.transaction(conn):
         conn.execute("UPDATE unanswered_ranges SET last_id = 7 WHERE learner_id = 1 AND first_id = 1")
-    assert "unanswered_ranges" in checks.counter_mismatches(conn)  # word 8 is in no range
+    assert "unanswered_ranges" in counters.counter_mismatches(conn)  # word 8 is in no range
     with db.transaction(conn):
         conn.execute("UPDATE unanswered_ranges SET last_id = 8 WHERE learner_id = 1 AND first_id = 1")
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
 
 
 def test_the_upgrade_builds_the_ranges_from_the_answers_already_given(database):
@@ -147,7 +148,7 @@ def test_the_upgrade_builds_the_ranges_from_the_answers_already_given(database):
     assert schema.migrate(conn) == list(range(10, schema.latest_version() + 1))
     assert ranges(conn, 1) == [(3, 4), (7, 9), (11, MAX_ID)]
     assert ranges(conn, 2) == [(1, 2), (5, MAX_ID)]
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []
     conn.close()
     client = make_app(database).test_client()
     for learner in (1, 2):
@@ -189,4 +190,4 @@ def test_a_learner_made_and_answering_during_a_reset_keeps_their_ranges(app, cli
     reset.join(10)
     assert answered(conn, learner) == [5]
     assert ranges(conn, learner) == [(1, 4), (6, MAX_ID)]
-    assert checks.counter_mismatches(conn) == []
+    assert counters.counter_mismatches(conn) == []

@@ -1,24 +1,14 @@
-"""The two database engines, one module each (after Synapse's storage/engines): connecting,
-the connections of a server, placeholders, schema versions, and each engine's quirks.
+"""The two database engines, after Synapse's storage/engines: each declares the interface
+of lib/engines/base.py (connecting, the connections of a server, the schema, its faults),
+so the rest of the code never asks which one it runs on.
 
 LANG_PORTAL_DB names the database: a file path selects SQLite, the embedded default; a
-postgresql:// URL selects PostgreSQL (lib/engines/postgresql.py, which needs the packages
-of requirements-postgresql.txt). lib/db.py is the door the rest of the code goes through;
-only it and lib/schema.py reach in here.
-
-A connection of either engine has the same methods: execute (a cursor of dict rows),
-rows and row (lists of dicts), begin_write/end_write, in_transaction, holds_queue,
-problem (why it cannot take a write now, or None), make_durable (return once every commit
-it can see is on disk), serialize (make concurrent transactions about the same thing wait
-for each other) and close.
+postgresql:// URL selects PostgreSQL (which needs the packages of
+requirements-postgresql.txt). lib/db.py and lib/schema.py are the doors to them.
 """
 
-import sqlite3
-
 from lib.engines import sqlite
-from lib.engines.sqlite import DatabaseUnavailable
-from lib.engines.wal_sync import NotDurable
-from lib.engines.writers import WriteTimeout
+from lib.engines.faults import Fault
 
 POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -27,24 +17,49 @@ try:  # PostgreSQL's driver is installed only where it is used (requirements-pos
 except ImportError:  # pragma: no cover - depends on the installation
     psycopg = None
 
-# The exceptions of every engine that can be installed, for except clauses.
-DATABASE_ERRORS = (sqlite3.Error, WriteTimeout, DatabaseUnavailable, NotDurable) + ((psycopg.Error,) if psycopg else ())
-INTEGRITY_ERRORS = (sqlite3.IntegrityError,) + ((psycopg.IntegrityError,) if psycopg else ())
+
+def _installed():
+    engines = [sqlite.ENGINE]
+    if psycopg is not None:
+        from lib.engines import postgresql
+
+        engines.append(postgresql.ENGINE)
+    return engines
 
 
-def is_postgresql(target):
-    return str(target).startswith(POSTGRESQL_SCHEMES)
+INSTALLED = _installed()
+# Every error a database operation can raise, of every engine installed, for except clauses.
+DATABASE_ERRORS = (Fault, *(engine.DRIVER_ERROR for engine in INSTALLED))
+INTEGRITY_ERRORS = tuple(engine.INTEGRITY_ERROR for engine in INSTALLED)
 
 
 def engine_for(target):
-    """The engine module for a database path or URL."""
-    if not is_postgresql(target):
-        return sqlite
+    """The engine of a database path or URL."""
+    if not str(target).startswith(POSTGRESQL_SCHEMES):
+        return sqlite.ENGINE
     if psycopg is None:
         raise RuntimeError(
             "LANG_PORTAL_DB is a PostgreSQL URL, but psycopg is not installed: "
             "pip install -r requirements-postgresql.txt"
         )
-    from lib.engines import postgresql
+    return named("postgresql")
 
-    return postgresql
+
+def named(name):
+    """The installed engine called name."""
+    for engine in INSTALLED:
+        if name == engine.NAME:
+            return engine
+    raise LookupError(f"no engine named {name!r} is installed")
+
+
+def fault_of(error):
+    """The fault (lib/engines/faults.py) an error of a database operation means, or None
+    when it is not a fault of the database or its disk (then it is a bug)."""
+    if isinstance(error, Fault):
+        return error
+    for engine in INSTALLED:
+        fault = engine.classify(error)
+        if fault is not None:
+            return fault
+    return None

@@ -16,7 +16,6 @@ What differs from SQLite, and where it is handled:
 
 import functools
 import re
-import sys
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,7 +25,9 @@ from psycopg.adapt import Loader
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-NAME = "postgresql"
+from lib.engines import base
+from lib.engines.faults import FULL_SENTENCE, Busy, Full, Unavailable
+
 MIGRATION_LOCK = 0x6C616E67  # "lang": the advisory lock migrations hold
 
 
@@ -61,12 +62,10 @@ def placeholders(sql):
     return _TOKENS.sub(replace, sql)
 
 
-class Connection:
-    """A psycopg connection (autocommit: we issue BEGIN ourselves, as on SQLite) with
-    the methods of lib/engines/sqlite.py's."""
+class Connection(base.Connection):
+    """A psycopg connection (autocommit: we issue BEGIN ourselves, as on SQLite)."""
 
-    engine = sys.modules[__name__]
-    holds_queue = False  # no writer queue: PostgreSQL locks rows
+    IntegrityError = psycopg.IntegrityError  # as sqlite3.Connection has it
 
     def __init__(self, raw, write_timeout=5.0):
         self.raw, self.write_timeout = raw, write_timeout
@@ -118,6 +117,13 @@ class Connection:
         """Until this transaction ends, a transaction serialising the same key waits here."""
         self.raw.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
 
+    def lock_exclusive(self, table):
+        """Other writers to the table wait for this transaction; readers do not."""
+        self.raw.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # names come from code, never a request
+
+    def settings(self):
+        return {}
+
     def close(self):
         self.raw.close()
 
@@ -130,13 +136,6 @@ def _open(url):
     raw = psycopg.connect(url, autocommit=True, row_factory=dict_row, application_name="lang-portal")
     _configure(raw)
     return raw
-
-
-def connect(url, synchronous=None, write_timeout=5.0, create=True, group_commit=True):
-    """One connection of its own (commands, tests). synchronous and group_commit are
-    SQLite's settings, and create does not apply: the database must exist (createdb), its
-    schema need not."""
-    return Connection(_open(url), write_timeout)
 
 
 class Connections:
@@ -166,89 +165,129 @@ class Connections:
         self.pool.close()
 
 
-def describe(url):
-    """The URL without its password, for a person reading a command's output."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+# PostgreSQL's SQLSTATEs (postgresql.org/docs/current/errcodes-appendix.html) that mean a
+# fault of the server, not of the request. A lost connection has no SQLSTATE at all.
+BUSY_STATES = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock_timeout, cancelled
+FULL_STATE = "53100"  # disk_full
+UNAVAILABLE_CLASSES = ("08", "53", "57", "58", "25")  # connection, resources, shutdown, system, read-only
 
 
-def unreachable(url):
-    return "The database server cannot be reached; see the server's log."
+class PostgreSQL(base.Engine):
+    """PostgreSQL, for several app servers on one database server."""
 
+    NAME = "postgresql"
+    DRIVER_ERROR = psycopg.Error
+    INTEGRITY_ERROR = psycopg.IntegrityError
 
-# The schema ---------------------------------------------------------------------------
+    def connect(self, target, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
+        """One connection of its own (commands, tests). synchronous and group_commit are
+        SQLite's settings, and create does not apply: the database must exist (createdb),
+        its schema need not."""
+        return Connection(_open(target), write_timeout)
 
+    def connections(self, target, pool_size, write_timeout=5.0, **sqlite_options):
+        return Connections(target, write_timeout, pool_size)
 
-def version(conn):
-    present = conn.row("SELECT to_regclass('schema_version') IS NOT NULL AS present")["present"]
-    return conn.row("SELECT version FROM schema_version")["version"] if present else 0
+    def describe(self, target):
+        """The URL without its password."""
+        parts = urlsplit(target)
+        if parts.password is None:
+            return target
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
 
+    def unreachable(self, target):
+        return "The database server cannot be reached; see the server's log."
 
-@contextmanager
-def setup_lock(conn):
-    """Held while a server brings the database up to date and seeds it at its start: two
-    servers starting together take turns, so the second finds the first's seed and does
-    not seed again (seeding at once left the seed's ids with gaps: no group 2). apply()
-    takes the same lock again for each file; a session's advisory locks nest."""
-    conn.raw.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
-    try:
-        yield
-    finally:
-        if not conn.raw.broken:
-            conn.raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    def classify(self, error):
+        if not isinstance(error, psycopg.Error):
+            return None
+        state = getattr(error, "sqlstate", None)
+        if state in BUSY_STATES:
+            return Busy("The database is busy with other writes; send the request again.")
+        if state == FULL_STATE:
+            return Full(FULL_SENTENCE)
+        lost = state is None and isinstance(error, psycopg.OperationalError)
+        if lost or (state or "").startswith(UNAVAILABLE_CLASSES):
+            return Unavailable(
+                "The database cannot be reached right now (see /api/health); nothing was written.", retry_after=10
+            )
+        return None
 
+    # The schema ---------------------------------------------------------------------
 
-def apply(conn, files):
-    """Apply the schema files [(number, path)] newer than the database, in order, each in
-    its own transaction together with the version bump; returns the numbers applied.
+    def schema_files(self, directory):
+        """The baseline in sql/setup/postgresql/ (the schema of its number in this dialect, as
+        no PostgreSQL database predates it), then each later shared file, or the file of the
+        same number in sql/setup/postgresql/ where the dialects differ."""
+        shared, own = base.numbered(directory), base.numbered(directory / "postgresql")
+        baseline = min(own)
+        files = {number: path for number, path in shared.items() if number > baseline}
+        files.update(own)
+        return sorted(files.items())
 
-    Servers starting together take turns: each takes an advisory lock for the session,
-    then begins the file's transaction. The lock comes first so that the transaction
-    starts after the server before it committed, and sees its tables: with the lock taken
-    inside the transaction, the version check that followed could still miss the other's
-    new schema_version table (PostgreSQL's catalog cache), and two servers starting on an
-    empty database ran the baseline twice (4 failed starts in 15 here)."""
-    applied = []
-    for number, path in files:
+    def schema_version(self, conn):
+        present = conn.row("SELECT to_regclass('schema_version') IS NOT NULL AS present")["present"]
+        return conn.row("SELECT version FROM schema_version")["version"] if present else 0
+
+    @contextmanager
+    def setup_lock(self, conn):
+        """Servers starting together take turns, so the second finds the first's seed and
+        does not seed again (seeding at once left the seed's ids with gaps). apply_schema()
+        takes the same lock again for each file; a session's advisory locks nest."""
         conn.raw.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
         try:
-            conn.raw.execute("BEGIN")
-            try:
-                if number > version(conn):
-                    conn.raw.execute(path.read_text(encoding="utf-8"))
-                    conn.raw.execute(
-                        "CREATE TABLE IF NOT EXISTS schema_version "
-                        "(id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL)"
-                    )
-                    conn.raw.execute(
-                        "INSERT INTO schema_version (id, version) VALUES (1, %s) "
-                        "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-                        (number,),
-                    )
-                    applied.append(number)
-                conn.raw.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction and not conn.raw.broken:
-                    conn.raw.execute("ROLLBACK")
-                raise
+            yield
         finally:
-            if not conn.raw.broken:  # a closed connection has let go of its locks already
+            if not conn.raw.broken:
                 conn.raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
-    return applied
+
+    def apply_schema(self, conn, files):
+        """Each file under an advisory lock for the session, taken before the file's
+        transaction begins, so that the transaction sees the tables of the server before it:
+        taken inside, the version check could still miss them (the catalog cache), and two
+        servers starting on an empty database ran the baseline twice."""
+        applied = []
+        for number, path in files:
+            conn.raw.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+            try:
+                conn.raw.execute("BEGIN")
+                try:
+                    if number > self.schema_version(conn):
+                        conn.raw.execute(path.read_text(encoding="utf-8"))
+                        conn.raw.execute(
+                            "CREATE TABLE IF NOT EXISTS schema_version "
+                            "(id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL)"
+                        )
+                        conn.raw.execute(
+                            "INSERT INTO schema_version (id, version) VALUES (1, %s) "
+                            "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                            (number,),
+                        )
+                        applied.append(number)
+                    conn.raw.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction and not conn.raw.broken:
+                        conn.raw.execute("ROLLBACK")
+                    raise
+            finally:
+                if not conn.raw.broken:  # a closed connection has let go of its locks already
+                    conn.raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+        return applied
+
+    def restart_ids(self, conn, tables):
+        """Identity columns do not start again when a table is emptied: each goes on from its
+        highest id, as SQLite's rowid does, so after a full reset the seed gets the same ids
+        on both engines."""
+        for table in tables:
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}"
+            )
+
+    def integrity_problems(self, conn):
+        """None: PostgreSQL checks its own pages (checksums, amcheck) outside the app."""
+        return None
 
 
-def restart_ids(conn, tables):
-    """Let the identity of each table go on from its highest id, as SQLite's rowid does
-    (1 for an empty table): after a full reset, the seed gets the same ids on both engines."""
-    for table in tables:
-        conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}"
-        )
-
-
-def integrity_problems(conn):
-    """[]: PostgreSQL checks its own pages (checksums, amcheck) outside the app."""
-    return []
+ENGINE = PostgreSQL()
+Connection.engine = ENGINE

@@ -5,33 +5,27 @@
 import contextlib
 import os
 import sqlite3
-import sys
 import threading
 from urllib.parse import quote
 
-from lib.checks import file_identity, file_problem
+from lib.engines import base
+from lib.engines.faults import FULL_SENTENCE, Busy, Full, Unavailable
+from lib.engines.sqlite_file import file_identity, file_problem
 from lib.engines.wal_sync import WalSync
 from lib.engines.writers import WriterQueue
 
-NAME = "sqlite"
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-class DatabaseUnavailable(Exception):
-    """The database cannot take writes: its file was deleted, replaced or damaged, or is
-    not writable. The message says which, in a sentence."""
-
-
-class Connection(sqlite3.Connection):
+class Connection(sqlite3.Connection, base.Connection):
     """A connection that begins and ends write transactions through the writer queue,
     and refuses to write into a file that cannot take the write."""
 
-    engine = sys.modules[__name__]
     writers = None
     path = None
     identity = None
     write_timeout = 5.0
-    holds_queue = False
+    synchronous = "FULL"  # as configured (group commit runs the connection at NORMAL)
     wal_sync = None  # at FULL: the WAL is synced after COMMIT, outside the writer's turn
     kept_responses = None  # lib/response_cache.py
 
@@ -53,10 +47,10 @@ class Connection(sqlite3.Connection):
     def begin_write(self):
         """BEGIN IMMEDIATE (takes SQLite's write lock up front), after our turn in the
         queue; raises WriteTimeout if the turn does not come within write_timeout, and
-        DatabaseUnavailable if the file cannot take the write."""
+        Unavailable if the file cannot take the write."""
         problem = self.problem()
         if problem:
-            raise DatabaseUnavailable(problem)
+            raise Unavailable(f"Nothing was written: {problem}")
         if self.writers:
             self.writers.acquire(self.write_timeout)
             self.holds_queue = True
@@ -94,6 +88,12 @@ class Connection(sqlite3.Connection):
 
     def serialize(self, key):
         """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
+
+    def lock_exclusive(self, table):
+        """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
+
+    def settings(self):
+        return {"synchronous": self.synchronous}
 
     def rows(self, sql, params=()):
         """All rows of a query, as dicts."""
@@ -139,14 +139,14 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
     try:
         conn.row_factory = _dict_row
         conn.write_timeout = write_timeout
+        conn.synchronous = synchronous
         conn.execute(f"PRAGMA busy_timeout = {int(write_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"]
         if mode != "wal":
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()["journal_mode"]
         if synchronous == "FULL" and group_commit and mode == "wal" and not in_memory:
-            # FULL's sync of the WAL at each commit, made by WalSync after the writer's
-            # turn, one sync for the commits that came together (group commit).
+            # FULL's sync of the WAL, made after the writer's turn, one for the commits that came together.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.wal_sync = WalSync.for_path(os.path.abspath(path))
         else:
@@ -163,14 +163,13 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
 
 class Connections:
     """The connections of one app in one process: each worker thread keeps one open
-    connection and lends it to one request at a time. Opening a connection costs more
-    than a whole small request (SQLite reads the schema and the pragmas run)."""
+    connection and lends it to one request at a time, as opening one costs more than a
+    whole small request (SQLite reads the schema and the pragmas run)."""
 
     def __init__(self, open_connection):
         self.open_connection = open_connection
         self.local = threading.local()
         self.opened = []
-        self.pid = os.getpid()
 
     def get(self):
         conn = getattr(self.local, "conn", None)
@@ -188,65 +187,101 @@ class Connections:
         self.opened.clear()
 
 
-def describe(path):
-    """The database, for a person reading a command's output."""
-    return path
+# SQLite's primary result codes (sqlite.org/rescode.html) that mean a fault of the
+# database or its disk, not of the request.
+BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+UNAVAILABLE_CODES = {
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CORRUPT,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_NOTADB,
+    sqlite3.SQLITE_PERM,
+}
 
 
-def unreachable(path):
-    """Why no connection to the database can be opened, in a sentence."""
-    return file_problem(path) or "The database cannot be opened; see the server's log."
+class SQLite(base.Engine):
+    """SQLite, the embedded default: a database file beside the app."""
+
+    NAME = "sqlite"
+    DRIVER_ERROR = sqlite3.Error
+    INTEGRITY_ERROR = sqlite3.IntegrityError
+
+    def connect(self, target, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
+        return connect(target, synchronous, write_timeout, create, group_commit)
+
+    def connections(self, target, pool_size, **options):
+        """One connection per thread (pool_size is PostgreSQL's)."""
+        return Connections(lambda: connect(target, create=False, **options))
+
+    def describe(self, target):
+        return target
+
+    def unreachable(self, target):
+        return file_problem(target) or "The database cannot be opened; see the server's log."
+
+    def classify(self, error):
+        if not isinstance(error, sqlite3.Error):
+            return None
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+        if code in BUSY_CODES:
+            return Busy("The database is busy with another write; send the request again.")
+        if code == sqlite3.SQLITE_FULL:
+            return Full(FULL_SENTENCE)
+        if code in UNAVAILABLE_CODES:
+            return Unavailable(
+                "The database cannot be read or written right now (see /api/health); nothing was written."
+            )
+        return None
+
+    def schema_files(self, directory):
+        """Every shared file, in order."""
+        return sorted(base.numbered(directory).items())
+
+    def schema_version(self, conn):
+        return conn.execute("PRAGMA user_version").fetchone()["user_version"]
+
+    def apply_schema(self, conn, files):
+        """Foreign keys are off while a file runs, so that a file can rebuild a table the way
+        SQLite documents (copy, drop, rename), and are checked before the commit."""
+        applied = []
+        conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set here
+        try:
+            for number, path in files:
+                if number <= self.schema_version(conn):
+                    continue
+                script = path.read_text(encoding="utf-8")
+                try:
+                    conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};")
+                    broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                    if broken is not None:
+                        raise sqlite3.IntegrityError(
+                            f"{path.name} leaves a row of {broken['table']} without its parent"
+                        )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.make_durable()
+                applied.append(number)
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
+        return applied
+
+    def setup_lock(self, conn):
+        """Nothing to hold: a server's start is made once, by its parent process, before it
+        serves (serve.py)."""
+        return contextlib.nullcontext()
+
+    def restart_ids(self, conn, tables):
+        """Nothing to do: an INTEGER PRIMARY KEY that is not AUTOINCREMENT starts again at 1
+        once its table is empty."""
+
+    def integrity_problems(self, conn):
+        found = [row["integrity_check"] for row in conn.execute("PRAGMA integrity_check")]
+        return [] if found == ["ok"] else found
 
 
-def setup_lock(conn):
-    """Nothing to hold: a server's start is made once, by its parent process, before it
-    serves (serve.py)."""
-    return contextlib.nullcontext()
-
-
-# The schema ---------------------------------------------------------------------------
-
-
-def version(conn):
-    return conn.execute("PRAGMA user_version").fetchone()["user_version"]
-
-
-def apply(conn, files):
-    """Apply the schema files [(number, path)] newer than the database, in order, each in
-    its own transaction together with the version bump. Returns the numbers applied.
-
-    Foreign keys are off while a file runs, so that a file can rebuild a table the way
-    SQLite documents (copy, drop, rename), and are checked before the commit."""
-    applied = []
-    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set here
-    try:
-        for number, path in files:
-            if number <= version(conn):
-                continue
-            script = path.read_text(encoding="utf-8")
-            try:
-                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};")
-                broken = conn.execute("PRAGMA foreign_key_check").fetchone()
-                if broken is not None:
-                    raise sqlite3.IntegrityError(f"{path.name} leaves a row of {broken['table']} without its parent")
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.make_durable()
-            applied.append(number)
-    finally:
-        conn.execute("PRAGMA foreign_keys = ON")
-    return applied
-
-
-def restart_ids(conn, tables):
-    """Nothing to do: an INTEGER PRIMARY KEY that is not AUTOINCREMENT starts again at 1
-    once its table is empty."""
-
-
-def integrity_problems(conn):
-    """What SQLite's own check of the file finds, as sentences ([] when sound)."""
-    found = [row["integrity_check"] for row in conn.execute("PRAGMA integrity_check")]
-    return [] if found == ["ok"] else found
+ENGINE = SQLite()
+Connection.engine = ENGINE

@@ -30,14 +30,10 @@ import os
 import threading
 import time
 
+from lib.engines.faults import NotDurable
 from lib.engines.per_file import PerFile
 
 log = logging.getLogger(__name__)
-
-
-class NotDurable(Exception):
-    """A commit was made but the disk did not confirm that it is stored (the WAL file
-    could not be synced); the message says why, in a sentence."""
 
 
 class WalSync(PerFile):

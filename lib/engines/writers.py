@@ -5,11 +5,17 @@ import os
 import threading
 import time
 
+from lib.engines.faults import Busy
 from lib.engines.per_file import PerFile
 
 
-class WriteTimeout(Exception):
+class WriteTimeout(Busy):
     """A write waited the configured bound for the database and did not get it."""
+
+    def __init__(
+        self, sentence="The database is busy with another write (an import, perhaps); send the request again."
+    ):
+        super().__init__(sentence)
 
 
 class WriterQueue(PerFile):

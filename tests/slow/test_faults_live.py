@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from harness.servers import ROOT, production_command, running_server
-from lib import checks, db
+from lib import db
+from lib.domain import counters
 from tests.helpers import ENGINE, sqlite_only
 from tests.slow.figures import FIGURES
 
@@ -209,7 +210,7 @@ def test_a_full_disk_is_a_json_507_and_writing_resumes_when_space_returns(tmp_pa
         stored = conn.execute("SELECT count(*) AS n FROM word_review_items").fetchone()["n"]
         assert stored % 300 == 0  # every batch whole, or not at all
         assert conn.execute("PRAGMA integrity_check").fetchone()["integrity_check"] == "ok"
-        assert checks.counter_mismatches(conn) == []
+        assert counters.counter_mismatches(conn) == []
         conn.close()
 
 
