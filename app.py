@@ -5,9 +5,12 @@ import os
 
 from flask import Flask, request
 
-from lib import auth, bodies, commands, config, cors, db, errors, ratelimit, schema, seed
-from lib.jsonio import OrjsonProvider
-from lib.paths import CanonicalPaths, IdConverter
+from lib import commands, config, db, schema
+from lib.domain import seed as seeding
+from lib.files import seed
+from lib.web import auth, body, cors, errors, ratelimit
+from lib.web.jsonio import OrjsonProvider
+from lib.web.paths import CanonicalPaths, IdConverter
 from routes import (
     admin,
     dashboard,
@@ -41,7 +44,7 @@ def create_app(test_config=None):
     db.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
-    bodies.init_app(app)
+    body.init_app(app)
     app.before_request(guard_writes)
     cors.init_app(app, {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])})
     commands.init_app(app)
@@ -64,9 +67,9 @@ def create_app(test_config=None):
 def guard_writes():
     """before_request: a write needs the token (when one is set), then a JSON body within
     the limit; reads pass at once."""
-    if request.method in bodies.WRITE_METHODS and request.routing_exception is None:
+    if request.method in body.WRITE_METHODS and request.routing_exception is None:
         auth.require_token()
-        bodies.require_json_writes()
+        body.require_json_writes()
 
 
 def prepare_database(app):
@@ -75,7 +78,7 @@ def prepare_database(app):
     a message naming both versions."""
     conn = db.connect_app_db(app, create=True)
     try:
-        seed.init_db(conn, app.config["SEED_DIR"])
+        seeding.prepare(conn, seed.read(app.config["SEED_DIR"]))
     except schema.SchemaTooNew as e:
         raise SystemExit(f"lang-portal will not start: {e}") from None
     finally:

@@ -47,7 +47,8 @@ sys.path.insert(0, str(ROOT))
 
 from harness import history, postgres  # noqa: E402
 from harness.servers import free_port, production_command, wait_until_healthy  # noqa: E402
-from lib import db, memory  # noqa: E402
+from lib import db  # noqa: E402
+from lib.domain import memory  # noqa: E402
 
 PROCESSES = 2  # serve.py's default (WEB_CONCURRENCY)
 OUT_DIR = ROOT / "bench" / "results"

@@ -1,4 +1,6 @@
-"""The command line: flask --app app init-db | seed | reset-history | check-db | import-words."""
+"""The command line: flask --app app init-db | seed | reset-history | check-db | import-words
+| reschedule | import-reviews. Each command calls the same rules (lib/domain/) as the routes,
+and says what failed in one line with a non-zero exit."""
 
 import os
 from contextlib import contextmanager
@@ -7,10 +9,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lib import clock, db, memory, review_files, schema, seed, word_files
-from lib.domain import counters
-from lib.errors import database_fault
-from lib.learners import learning_day
+from lib import db, schema
+from lib.domain import answers, counters, learners, memory, resets, vocabulary
+from lib.domain import seed as seeding
+from lib.domain.errors import DomainError
+from lib.files import review_logs, seed, words
+from lib.files.lines import BadInput, Lines
 
 
 @contextmanager
@@ -32,12 +36,16 @@ def cli_db(create=False, upgrade=True):
     except schema.SchemaTooNew as e:
         raise click.ClickException(str(e)) from None
     except db.DATABASE_ERRORS as e:
-        fault = database_fault(e)  # a fault of the database or its disk, said as the API says it
+        fault = db.fault_of(e)  # a fault of the database or its disk, said as the API says it
         if fault is None:
             raise
-        raise click.ClickException(fault.description) from None
+        raise click.ClickException(str(fault)) from None
     finally:
         conn.close()
+
+
+def _seed_data():
+    return seed.read(current_app.config["SEED_DIR"])
 
 
 @click.command("init-db")
@@ -46,11 +54,11 @@ def init_db_command():
     """Create or upgrade the schema, and seed an empty database."""
     with cli_db(create=True, upgrade=False) as conn:
         before = schema.version(conn)
-        seed.init_db(conn, current_app.config["SEED_DIR"])
-        words = conn.execute("SELECT count(*) AS n FROM words").fetchone()["n"]
+        seeding.prepare(conn, _seed_data())
+        count = conn.scalar("SELECT count(*) FROM words")
         click.echo(
             f"Database {db.describe(current_app.config['DATABASE'])} at schema version "
-            f"{schema.version(conn)} (was {before}); {words} words."
+            f"{schema.version(conn)} (was {before}); {count} words."
         )
 
 
@@ -58,8 +66,9 @@ def init_db_command():
 @with_appcontext
 def seed_command():
     """Load the seed data (idempotent)."""
-    with cli_db(create=True) as conn, db.transaction(conn):
-        added = seed.load_rows(conn, current_app.config["SEED_DIR"])
+    seed_data = _seed_data()
+    with cli_db(create=True) as conn, conn.transaction():
+        added = seeding.load(conn, seed_data)
     click.echo(f"Seeded: {added} new words.")
 
 
@@ -67,8 +76,8 @@ def seed_command():
 @with_appcontext
 def reset_history_command():
     """Delete every study session, word review and feedback review."""
-    with cli_db() as conn, db.transaction(conn):
-        seed.clear_history(conn)
+    with cli_db() as conn, conn.transaction():
+        resets.clear_history(conn)
     click.echo("Study history cleared; words, groups and activities kept.")
 
 
@@ -94,37 +103,34 @@ def import_words_command(file, group_name):
     """Import words from FILE (JSON in the seed format, or CSV with kanji,romaji,english[,parts]).
     All or nothing: the first bad word is reported with its line and nothing is written."""
     with open(file, "rb") as f, cli_db(create=True) as conn:
-        lines = word_files.Lines(f)
+        lines = Lines(f)
         try:
             with (
-                db.transaction(conn),
+                conn.transaction(),
                 click.progressbar(length=os.path.getsize(file), label=f"Importing into {group_name}") as bar,
             ):
-                words = _with_progress(word_files.read_words(file, lines), f, bar)
-                total, added = seed.add_words(conn, group_name, words)
-        except word_files.BadInput as e:
+                read = _with_progress(words.read_words(file, lines), f, bar)
+                total, added = vocabulary.add_words(conn, group_name, read)
+        except BadInput as e:
             raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
     click.echo(f"Imported {total} words into {group_name!r} ({added} new).")
 
 
-def _with_progress(words, f, bar):
-    """The words, moving the progress bar to the file position now and then."""
+def _with_progress(items, f, bar):
+    """The items, moving the progress bar to the file position now and then."""
     done = 0
-    for i, word in enumerate(words):
+    for i, item in enumerate(items):
         if i % 4096 == 0:
             bar.update(f.tell() - done)
             done = f.tell()
-        yield word
+        yield item
 
 
 def _learner(conn, learner_id):
-    learner = conn.execute(
-        "SELECT id, timezone, day_start_hour, fsrs_parameters, desired_retention FROM learners WHERE id = ?",
-        (learner_id,),
-    ).fetchone()
-    if learner is None:
-        raise click.ClickException(f"There is no learner {learner_id}.")
-    return learner
+    try:
+        return learners.get(conn, learner_id)
+    except DomainError:
+        raise click.ClickException(f"There is no learner {learner_id}.") from None
 
 
 @click.command("reschedule")
@@ -133,12 +139,12 @@ def _learner(conn, learner_id):
 def reschedule_command(learner_id):
     """Rebuild memory states from the review log (what each answer made, one by one)."""
     with cli_db() as conn:
-        ids = [learner_id] if learner_id else [r["id"] for r in conn.execute("SELECT id FROM learners ORDER BY id")]
+        ids = [learner_id] if learner_id else [r["id"] for r in conn.rows("SELECT id FROM learners ORDER BY id")]
         for each in ids:
             learner = _learner(conn, each)
-            with db.transaction(conn):
-                words = memory.rebuild(conn, learner)
-            click.echo(f"Learner {each}: {words} words rescheduled.")
+            with conn.transaction():
+                count = memory.rebuild(conn, learner)
+            click.echo(f"Learner {each}: {count} words rescheduled.")
 
 
 @click.command("import-reviews")
@@ -153,46 +159,12 @@ def import_reviews_command(file, learner_id):
     with open(file, "rb") as f, cli_db(create=True) as conn:
         learner = _learner(conn, learner_id)
         try:
-            with db.transaction(conn):
-                imported = _import_reviews(conn, learner, review_files.reviews(word_files.Lines(f)))
-        except word_files.BadInput as e:
+            with conn.transaction():
+                rows = ((f"line {line}", review) for line, review in review_logs.reviews(Lines(f)))
+                imported = answers.import_log(conn, learner, rows)
+        except (BadInput, DomainError) as e:
             raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
     click.echo(f"Imported {imported} answers for learner {learner_id}.")
-
-
-def _import_reviews(conn, learner, rows):
-    """Insert each answer and move the memory on by it, one by one, in the caller's transaction."""
-    latest = {}  # word id -> the time of the learner's latest answer to it
-    count = 0
-    for line, review in rows:
-        word_id, moment = review["word_id"], review["reviewed_at"]
-        if word_id not in latest:
-            if conn.execute("SELECT 1 FROM words WHERE id = ?", (word_id,)).fetchone() is None:
-                raise word_files.BadInput(f"line {line}: there is no word {word_id}")
-            last = conn.execute(
-                "SELECT max(created_at) AS at FROM word_review_items WHERE learner_id = ? AND word_id = ?",
-                (learner["id"], word_id),
-            ).fetchone()["at"]
-            latest[word_id] = last or ""
-        stamp = moment.strftime(clock.TIMESTAMP)
-        if stamp < latest[word_id]:
-            raise word_files.BadInput(
-                f"line {line}: word {word_id} was answered at {latest[word_id]}, later than {stamp}; "
-                "give each word's answers in time order, after those already recorded"
-            )
-        latest[word_id] = stamp
-        day = learning_day(moment, learner["timezone"], learner["day_start_hour"])
-        conn.execute(
-            """
-            INSERT INTO word_review_items
-                (study_session_id, learner_id, word_id, correct, grade, duration_ms, created_at, learning_day)
-            VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            (learner["id"], word_id, int(review["grade"] >= 2), review["grade"], review["duration_ms"], stamp, day),
-        )
-        memory.record(conn, learner, word_id, review["grade"], day)
-        count += 1
-    return count
 
 
 def init_app(app):

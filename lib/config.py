@@ -73,7 +73,7 @@ SETTINGS = {
     "POOL_SIZE": ("LANG_PORTAL_POOL_SIZE", "10", _count),
     "CORS_ORIGINS": ("LANG_PORTAL_CORS_ORIGINS", ",".join(DEV_ORIGINS), _origins),
     "API_TOKEN": ("LANG_PORTAL_API_TOKEN", "", _token),
-    # Keep word list pages until the next write (lib/response_cache.py; SQLite only).
+    # Keep word list pages until the next write (lib/web/response_cache.py; SQLite only).
     "RESPONSE_CACHE": ("LANG_PORTAL_RESPONSE_CACHE", "on", _switch),
     "RATELIMIT_ENABLED": ("LANG_PORTAL_RATE_LIMITS", "on", _switch),
     "RATELIMIT_STORAGE_URI": ("LANG_PORTAL_RATE_LIMIT_STORAGE", "memory://", _text),

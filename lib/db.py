@@ -6,7 +6,7 @@ import threading
 
 from flask import abort, current_app, g
 
-from lib.engines import DATABASE_ERRORS, INTEGRITY_ERRORS, engine_for, fault_of  # noqa: F401
+from lib.engines import DATABASE_ERRORS, INTEGRITY_ERRORS, engine_for, fault_of, faults  # noqa: F401
 
 
 def connect(target, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):

@@ -1,11 +1,14 @@
-"""Housekeeping: health, clearing the history, and a full reset to the seed data."""
+"""Housekeeping: the API's index, its health, clearing the history, and a full reset to the
+seed data."""
 
 from flask import Blueprint, current_app
 
-from lib import db, schema, seed
-from lib.errors import Unavailable
-from lib.idempotency import idempotent_transaction
-from lib.validation import fields, json_body
+from lib import db, schema
+from lib.domain import resets
+from lib.files import seed
+from lib.web import forms
+from lib.web.errors import Unavailable
+from lib.web.idempotency import idempotent_transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -32,15 +35,16 @@ def health():
 @bp.post("/study_sessions/reset")
 def reset_history():
     """Clear the study history; takes no body (the frontend sends a JSON content type with none)."""
-    fields(json_body(required=False), {})
+    forms.empty()
     with idempotent_transaction() as write:
-        seed.clear_history(write.conn)
+        resets.clear_history(write.conn)
         return write.answer({"success": True, "message": "Study history cleared; words, groups and activities kept."})
 
 
 @bp.post("/full_reset")
 def full_reset():
-    fields(json_body(required=False), {})
+    forms.empty()
+    seed_data = seed.read(current_app.config["SEED_DIR"])
     with idempotent_transaction() as write:
-        seed.reset_to_seed(write.conn, current_app.config["SEED_DIR"])
+        resets.reset_to_seed(write.conn, seed_data)
         return write.answer({"success": True, "message": "Every table emptied and the seed data loaded again."})

@@ -7,7 +7,7 @@ import swagger_ui
 import yaml
 from flask import Blueprint, abort, send_from_directory
 
-from lib.validation import available_time_zones
+from lib.web.fields import available_time_zones
 
 bp = Blueprint("docs", __name__, url_prefix="/api")
 

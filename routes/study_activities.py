@@ -1,51 +1,45 @@
 """Study activities: the small apps a learner launches for a group of words."""
 
-from flask import Blueprint, abort
+from flask import Blueprint
 
-from lib.db import one, query
-from routes.study_sessions import create_session, session_list
+from lib.db import get_db
+from lib.domain import activities, groups, sessions
+from lib.web import forms, query
+from lib.web.body import json_body
+from lib.web.idempotency import idempotent_transaction
 
 bp = Blueprint("study_activities", __name__, url_prefix="/api/study_activities")
-
-ACTIVITY_SELECT = """
-SELECT id, name AS title, url AS launch_url, preview_url, description
-FROM study_activities
-"""
-
-
-def get_activity(activity_id):
-    activity = one(f"{ACTIVITY_SELECT} WHERE id = ?", (activity_id,))
-    if activity is None:
-        abort(404, f"Study activity {activity_id} not found.")
-    return activity
 
 
 @bp.get("")
 def list_activities():
-    return query(f"{ACTIVITY_SELECT} ORDER BY id")
+    return activities.every(get_db())
 
 
 @bp.get("/<id:activity_id>")
 def show_activity(activity_id):
-    return get_activity(activity_id)
+    return activities.get(get_db(), activity_id)
 
 
 @bp.get("/<id:activity_id>/sessions")
 @bp.get("/<id:activity_id>/study_sessions")
 def list_activity_sessions(activity_id):
-    get_activity(activity_id)
-    return session_list("s.study_activity_id = ?", (activity_id,))
+    activities.get(get_db(), activity_id)
+    learner = query.learner()
+    page = query.Page()
+    sort = query.sort(sessions.SORT_KEYS, "start_time", "desc")
+    return page.of(*sessions.page(get_db(), learner["id"], sort, page.offset, page.per_page, activity_id=activity_id))
 
 
 @bp.get("/<id:activity_id>/launch")
 def launch_data(activity_id):
     """What the portal needs to launch an activity: the activity and the groups to pick from."""
-    activity = get_activity(activity_id)
-    groups = query("SELECT id, name FROM groups ORDER BY name, id")
-    return {"activity": activity, "groups": groups}
+    return {"activity": activities.get(get_db(), activity_id), "groups": groups.names(get_db())}
 
 
 @bp.post("")
 def create_activity_session():
-    """The frontend starts a session here; same as POST /api/study_sessions."""
-    return create_session()
+    """The frontend starts a session here; the same as POST /api/study_sessions."""
+    values = forms.new_session(json_body())
+    with idempotent_transaction() as write:
+        return write.answer(sessions.create(write.conn, **values))

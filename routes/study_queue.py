@@ -2,125 +2,29 @@
 
 from flask import Blueprint
 
-from lib import memory
-from lib.db import one_or_404, query, scalar
-from lib.learners import requested_learner, today
-from lib.listing import int_arg
-from lib.shapes import word
+from lib.db import get_db
+from lib.domain import groups, study_queue
+from lib.web import query
+from lib.web.jsonio import word
 
 bp = Blueprint("study_queue", __name__, url_prefix="/api/study_queue")
 
-DEFAULT_LIMIT, MAX_LIMIT = 20, 500
-WORD_KEYS = ("id", "kanji", "japanese", "romaji", "english", "parts", "correct_count", "wrong_count")
-
-# The Word shape from a word_stats row ws of the learner (or none, for a new word).
-QUEUE_WORD = """
-    w.id, w.kanji, w.kanji AS japanese, w.romaji, w.english, w.parts,
-    coalesce(ws.correct_count, 0) AS correct_count, coalesce(ws.wrong_count, 0) AS wrong_count
-"""
-
-
-def requested_group():
-    """?group_id= narrows the queue to a group (404 if there is none); None for every word."""
-    group_id = int_arg("group_id", None)
-    if group_id is not None:
-        one_or_404("SELECT 1 FROM groups WHERE id = ?", (group_id,), f"Group {group_id} not found.")
-    return group_id
-
-
-def _in_group(group_id):
-    """A join that keeps the words of the group (nothing when group_id is None), and its parameters."""
-    if group_id is None:
-        return "", ()
-    return "JOIN word_groups AS wg ON wg.word_id = w.id AND wg.group_id = ?", (group_id,)
-
-
-def due_words(learner, day, group_id, limit):
-    """The learner's words due on or before day, least likely to be recalled first (ties by id)."""
-    parameters = memory.parameters_of(learner)
-    decay = -parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
-    join, join_params = _in_group(group_id)
-    return query(
-        f"""
-        SELECT {QUEUE_WORD}, ws.state, ws.stability, ws.difficulty, ws.due, ws.last_review, ws.reps, ws.lapses,
-            pow(1 + ? * (CASE WHEN ws.last_review < ? THEN julianday(?) - julianday(ws.last_review) ELSE 0 END)
-                / ws.stability, ?) AS retrievability
-        FROM word_stats AS ws
-        JOIN words AS w ON w.id = ws.word_id
-        {join}
-        WHERE ws.learner_id = ? AND ws.due <= ?
-        ORDER BY retrievability, w.id
-        LIMIT ?
-        """,
-        (factor, day, day, decay, *join_params, learner["id"], day, limit),
-    )
-
-
-def new_words(learner, group_id, limit):
-    """Words the learner has never answered, in the order they were added."""
-    join, join_params = _in_group(group_id)
-    return query(
-        f"""
-        SELECT {QUEUE_WORD}
-        FROM words AS w
-        {join}
-        LEFT JOIN word_stats AS ws ON ws.learner_id = ? AND ws.word_id = w.id
-        WHERE ws.word_id IS NULL
-        ORDER BY w.id
-        LIMIT ?
-        """,
-        (*join_params, learner["id"], limit),
-    )
-
-
-def counts(learner, day, group_id):
-    """(due, new): the learner's words due by day, and never answered, in the group or in all."""
-    join, join_params = _in_group(group_id)
-    due = scalar(
-        f"SELECT count(*) FROM word_stats AS ws JOIN words AS w ON w.id = ws.word_id {join} "
-        "WHERE ws.learner_id = ? AND ws.due <= ?",
-        (*join_params, learner["id"], day),
-    )
-    if group_id is None:
-        total = scalar("SELECT words FROM vocabulary_totals")
-        studied = scalar("SELECT studied_words FROM learner_totals WHERE learner_id = ?", (learner["id"],))
-    else:
-        total = scalar("SELECT words_count FROM groups WHERE id = ?", (group_id,))
-        studied = scalar(
-            "SELECT count(*) FROM word_stats AS ws JOIN word_groups AS wg ON wg.word_id = ws.word_id "
-            "WHERE ws.learner_id = ? AND wg.group_id = ?",
-            (learner["id"], group_id),
-        )
-    return due, total - studied
-
-
-def queue(learner, group_id, limit):
-    """[(Word, memory as shown or None)]: the due words, then new ones, at most limit."""
-    day = today(learner).isoformat()
-    parameters = memory.parameters_of(learner)
-    due = due_words(learner, day, group_id, limit)
-    new = new_words(learner, group_id, limit - len(due)) if len(due) < limit else []
-    return [(_word(row), memory.shown(row, day, parameters)) for row in due] + [(_word(row), None) for row in new]
-
-
-def _word(row):
-    return word({key: row[key] for key in WORD_KEYS})
-
 
 @bp.get("")
-def study_queue():
-    learner = requested_learner()
-    group_id = requested_group()
-    limit = int_arg("limit", DEFAULT_LIMIT, MAX_LIMIT)
+def show_study_queue():
+    learner = query.learner()
+    group_id = query.int_arg("group_id", None)  # narrows the queue to a group; every word without it
+    if group_id is not None:
+        groups.get(get_db(), group_id)
+    limit = query.int_arg("limit", study_queue.DEFAULT_LIMIT, study_queue.MAX_LIMIT)
     items = [
         {
-            "word": row,
+            "word": word(row),
             "due": shown["due"] if shown else None,
             "retrievability": shown["retrievability"] if shown else None,
             "state": shown["state"] if shown else "new",
         }
-        for row, shown in queue(learner, group_id, limit)
+        for row, shown in study_queue.queue(get_db(), learner, group_id, limit)
     ]
-    due, new = counts(learner, today(learner).isoformat(), group_id)
+    due, new = study_queue.counts(get_db(), learner, group_id)
     return {"items": items, "due_count": due, "new_count": new}

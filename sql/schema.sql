@@ -141,7 +141,7 @@ CREATE TABLE learner_totals (
 );
 
 -- Each learner's all-time answer counts for each word (the rule for a mastered word lives
--- here, once), and the word's FSRS memory state for the learner (lib/memory.py): state
+-- here, once), and the word's FSRS memory state for the learner (lib/domain/memory.py): state
 -- (2 review), stability, difficulty, due and last_review (learning days), reps, lapses.
 -- The app updates the memory with each answer; flask reschedule rebuilds it.
 CREATE TABLE word_stats (
@@ -187,7 +187,7 @@ CREATE INDEX learner_groups_last_session ON learner_groups (learner_id, last_ses
 
 -- Each learner's never answered word ids, as ranges of ids (a learner starts with one,
 -- every id; a first answer to a word splits the range holding it), for the word lists
--- sorted by a count, which read the words at 0 in id order (routes/words.py).
+-- sorted by a count, which read the words at 0 in id order (lib/domain/words.py).
 CREATE TABLE unanswered_ranges (
     learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     first_id INTEGER NOT NULL,

@@ -4,7 +4,9 @@ import shutil
 
 import pytest
 
-from lib import db, seed
+from lib import db
+from lib.domain import seed as seeding
+from lib.files import seed as seed_files
 from tests.helpers import POSTGRESQL_URL, TEST_SEED_DIR, PostgreSQLServer, make_app
 
 
@@ -40,14 +42,14 @@ def seeded_file(tmp_path_factory, postgresql):
     if postgresql is not None:
         url = postgresql.create()
         conn = db.connect(url)
-        seed.init_db(conn, TEST_SEED_DIR)
+        seeding.prepare(conn, seed_files.read(TEST_SEED_DIR))
         conn.close()
         yield url.rsplit("/", 1)[1]
         postgresql.drop(url)
         return
     path = tmp_path_factory.mktemp("template") / "seeded.db"
     conn = db.connect(str(path))
-    seed.init_db(conn, TEST_SEED_DIR)
+    seeding.prepare(conn, seed_files.read(TEST_SEED_DIR))
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     yield path

@@ -8,7 +8,7 @@ import re
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
-from lib.paths import canonical_path
+from lib.web.paths import canonical_path
 from routes.docs import openapi_document
 
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from lib import schema, seed
+from lib import schema
 from lib.domain import counters
+from lib.files import seed as seed_files
 from tests.helpers import ENGINE, SEED_WORDS, count, snapshot
 
 
@@ -70,7 +71,7 @@ def test_init_db_creates_and_seeds_a_new_database(database):
 
     result = create_app({"DATABASE": database}).test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
-    real_seed_words = sum(len(words) for words in seed.load_seed()[0].values())
+    real_seed_words = sum(len(words) for words in seed_files.read()[0].values())
     assert f"{real_seed_words} words" in result.output
 
 

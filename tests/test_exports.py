@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lib import clock, db
+from lib import db
+from lib.domain import clock
 from tests.helpers import count, make_app
 
 

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 import pytest
 
 from app import prepare_database
-from lib import db, schema, seed
+from lib import db, schema
+from lib.domain import seed as seeding
+from lib.files import seed as seed_files
 from tests.helpers import TEST_SEED_DIR, count, error_of, make_app, set_schema_version, sqlite_only
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
@@ -38,7 +40,7 @@ def test_a_database_deleted_under_the_server_is_503_and_writes_are_refused(clien
 def test_a_database_replaced_under_the_server_is_503(client, seeded_database, tmp_path):
     other = tmp_path / "other.db"
     conn = db.connect(str(other))
-    seed.init_db(conn, TEST_SEED_DIR)
+    seeding.prepare(conn, seed_files.read(TEST_SEED_DIR))
     conn.close()
     client.get("/api/health")  # the server has its connection open
     os.replace(other, seeded_database)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from lib import ratelimit
 from lib.domain import counters
+from lib.web import ratelimit
 from tests.helpers import count, error_of, make_app, snapshot
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lib import word_files
+from lib.files import words as word_files
 from tests.helpers import SEED_WORDS, count, snapshot
 
 

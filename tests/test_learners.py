@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lib import clock, db, schema, seed
-from lib.domain import counters
+from lib import db, schema
+from lib.domain import clock, counters, vocabulary
 from tests.helpers import count, error_of, make_app, sqlite_only
 
 
@@ -275,7 +275,7 @@ def test_a_changed_time_zone_counts_from_then_on(client, conn, at):
 def test_an_existing_history_becomes_learner_1s_with_the_same_figures(database):
     conn = db.connect(database)
     schema.migrate(conn, target=6)
-    seed.add_words(
+    vocabulary.add_words(
         conn,
         "Old Group",
         [{"kanji": "猫", "romaji": "neko", "english": "cat"}, {"kanji": "犬", "romaji": "inu", "english": "dog"}],

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from lib import clock, db, fitting, memory
+from lib import db
+from lib.domain import clock, fitting, memory
 from tests.helpers import count, error_of, snapshot
 
 
@@ -133,7 +134,7 @@ def test_rebuilding_from_the_log_gives_what_answers_gave_one_by_one(client, conn
 
 
 def test_the_numpy_model_predicts_what_py_fsrs_does():
-    """lib/fitting.py's FSRS, over every word at once, against py-fsrs one answer at a time."""
+    """lib/domain/fitting.py's FSRS, over every word at once, against py-fsrs one answer at a time."""
     rng = random.Random(3)
     sequences, expected = [], []
     scheduler = memory._scheduler(tuple(DEFAULT_PARAMETERS), 0.9)

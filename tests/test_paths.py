@@ -1,6 +1,6 @@
 import pytest
 
-from lib.paths import canonical_path
+from lib.web.paths import canonical_path
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from harness.history import generate
-from lib import db, seed
+from lib import db
+from lib.domain import vocabulary
 from tests.helpers import make_app, sqlite_only
 
 pytestmark = sqlite_only  # EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by its statistics
@@ -100,7 +101,7 @@ def test_an_import_finds_each_word_by_the_words_index(tmp_path):
     conn.set_trace_callback(statements.append)
     try:
         with db.transaction(conn):
-            assert seed.add_words(conn, "Imported", batch) == (20, 9)  # words 1..2000 are there
+            assert vocabulary.add_words(conn, "Imported", batch) == (20, 9)  # words 1..2000 are there
     finally:
         conn.set_trace_callback(None)
     lookups = [s for s in statements if re.match(r"\s*(SELECT|WITH)", s, re.I) and "words" in s]

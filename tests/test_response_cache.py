@@ -1,4 +1,4 @@
-"""The word lists are kept until the database is written (lib/response_cache.py): a
+"""The word lists are kept until the database is written (lib/web/response_cache.py): a
 kept page is served without reading the database, and every write, through the API, by
 another connection or by another process, is seen by the next request."""
 
@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from lib import db
-from lib.response_cache import KEPT_BYTES, KeptResponses
+from lib.web.response_cache import KEPT_BYTES, KeptResponses
 from tests.helpers import make_app, sqlite_only
 
 WORDS = "/api/words?sort_by=correct_count&order=desc&per_page=100"

@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from lib import db, schema, seed
-from lib.domain import counters
+from lib import db, schema
+from lib.domain import counters, resets, vocabulary
 from tests.helpers import ENGINE, make_app, sqlite_only
 
 
@@ -56,7 +56,7 @@ def test_older_database_upgrades_in_place_with_its_data(database):
     gets counters that match them."""
     conn = db.connect(database)
     assert schema.migrate(conn, target=1) == [1]
-    seed.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
+    vocabulary.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
     conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
     conn.execute(
         "INSERT INTO study_sessions (group_id, study_activity_id, created_at) VALUES (1, 1, '2026-01-02T03:04:05Z')"
@@ -113,7 +113,7 @@ def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(database):
     largest after a reset."""
     conn = db.connect(database)
     schema.migrate(conn, target=4)
-    seed.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
+    vocabulary.add_words(conn, "Old Group", [{"kanji": "猫", "romaji": "neko", "english": "cat"}])
     conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")
     for session_id in (3, 7):
         conn.execute(
@@ -142,7 +142,7 @@ def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(database):
     assert sequences == {"study_sessions": 7, "word_review_items": 41, "session_feedback": 5, "learners": 1}
 
     with db.transaction(conn):
-        seed.clear_history(conn)
+        resets.clear_history(conn)
     row = conn.execute(
         "INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, learning_day) "
         "VALUES (1, 1, 1, '2026-01-03T00:00:00Z', '2026-01-03') RETURNING id"

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import seed
+from lib.files import seed as seed_files
 
 AUDIO = json.loads((Path(__file__).resolve().parent / "data" / "typing-tutor-audio.json").read_text(encoding="utf-8"))
-GROUPS, ACTIVITIES = seed.load_seed()
+GROUPS, ACTIVITIES = seed_files.read()
 WORDS = [(group, word) for group, words in GROUPS.items() for word in words]
 IDS = [f"{group}: {word['kanji']} {word['romaji']}" for group, word in WORDS]
 

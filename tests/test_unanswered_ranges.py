@@ -5,9 +5,8 @@ from the answers already there, and recounted by flask check-db."""
 import random
 import threading
 
-from lib import db, schema, seed
-from lib.domain import counters
-from lib.validation import MAX_ID
+from lib import db, schema
+from lib.domain import MAX_ID, counters, vocabulary
 from tests.helpers import make_app, postgresql_only
 
 WORDS = 27  # in the tests' seed
@@ -124,7 +123,7 @@ def test_the_upgrade_builds_the_ranges_from_the_answers_already_given(database):
     ranges the gaps between the words they answered, and the lists sort as before."""
     conn = db.connect(database)
     schema.migrate(conn, target=9)
-    seed.add_words(
+    vocabulary.add_words(
         conn, "Old Group", [{"kanji": f"語{n}", "romaji": f"go{n}", "english": f"word {n}"} for n in range(10)]
     )
     conn.execute("INSERT INTO study_activities (name, url) VALUES ('Old App', 'http://localhost:9000')")

@@ -93,7 +93,7 @@ class Connection(base.Connection):
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def write_mark(self):
-        """None: the server has no cheap mark of every write (lib/response_cache.py keeps nothing)."""
+        """None: the server has no cheap mark of every write (lib/web/response_cache.py keeps nothing)."""
         return None
 
     def problem(self):

@@ -27,7 +27,7 @@ class Connection(sqlite3.Connection, base.Connection):
     write_timeout = 5.0
     synchronous = "FULL"  # as configured (group commit runs the connection at NORMAL)
     wal_sync = None  # at FULL: the WAL is synced after COMMIT, outside the writer's turn
-    kept_responses = None  # lib/response_cache.py
+    kept_responses = None  # lib/web/response_cache.py
 
     def write_mark(self):
         """A value that changes whenever the database is written, by this connection

@@ -16,7 +16,7 @@ One difference from SQLite's FULL: there a commit is seen by other connections o
 it is synced; here it is seen from COMMIT on, a sync earlier than its writer's answer (a
 fraction of a millisecond on this project's machine). A read in that moment can show a
 write that a power cut would then take away, together with its unanswered request. An
-idempotent retry is replayed only after a sync (lib/idempotency.py).
+idempotent retry is replayed only after a sync (lib/web/idempotency.py).
 
 A sync that fails is not tried again: once the kernel has reported a failed write-back it
 may have dropped the pages, and a later sync can succeed without them ("fsyncgate";
@@ -94,7 +94,7 @@ class WalSync(PerFile):
     def _flush(self):
         # Opened for each sync, so that a WAL deleted and made again is the one synced; and
         # closing it cannot drop SQLite's POSIX locks, which are on the database and -shm
-        # files only (seen in /proc/locks; lib/checks.py says why that would matter).
+        # files only (seen in /proc/locks; lib/engines/sqlite_file.py says why that would matter).
         try:
             fd = os.open(self.wal, os.O_RDWR)
             try:

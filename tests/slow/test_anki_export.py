@@ -8,7 +8,7 @@ import zipfile
 import genanki
 import pytest
 
-from routes.exports import _stable_id
+from lib.files.anki import stable_id
 
 pytestmark = pytest.mark.slow
 
@@ -34,12 +34,12 @@ def test_a_groups_deck_has_a_note_per_word_with_stable_ids(client, conn, tmp_pat
     assert [(guid, fields.split("\x1f")) for guid, _, fields in notes] == [
         (genanki.guid_for("lang-portal word", w["id"]), [w["kanji"], w["romaji"], w["english"]]) for w in words
     ]
-    assert {mid for _, mid, _ in notes} == {_stable_id("model", 2)}
+    assert {mid for _, mid, _ in notes} == {stable_id("model", 2)}
     models = json.loads(collection.execute("SELECT models FROM col").fetchone()[0])
-    model = models[str(_stable_id("model", 2))]
+    model = models[str(stable_id("model", 2))]
     assert [field["name"] for field in model["flds"]] == ["Japanese", "Reading", "English"]
     decks = json.loads(collection.execute("SELECT decks FROM col").fetchone()[0])
-    assert decks[str(_stable_id("deck", 2))]["name"] == "lang-portal::Verbs"
+    assert decks[str(stable_id("deck", 2))]["name"] == "lang-portal::Verbs"
     assert collection.execute("SELECT count(*) FROM cards").fetchone()[0] == len(words)
     collection.close()
 
@@ -54,5 +54,5 @@ def test_a_groups_deck_has_a_note_per_word_with_stable_ids(client, conn, tmp_pat
 
 
 def test_another_groups_deck_has_ids_of_its_own(client):
-    assert _stable_id("deck", 1) != _stable_id("deck", 2) and _stable_id("model", 1) != _stable_id("model", 2)
+    assert stable_id("deck", 1) != stable_id("deck", 2) and stable_id("model", 1) != stable_id("model", 2)
     assert client.get("/api/groups/99/export.apkg").status_code == 404

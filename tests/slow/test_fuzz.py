@@ -14,7 +14,9 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app
-from lib import db, seed
+from lib import db
+from lib.domain import seed as seeding
+from lib.files import seed as seed_files
 from tests.helpers import POSTGRESQL_URL, PostgreSQLServer
 from tests.slow.figures import FIGURES
 
@@ -47,7 +49,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app).exclude(o
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_database():
     conn = db.connect_app_db(fuzz_app, create=True)
-    seed.init_db(conn, fuzz_app.config["SEED_DIR"])
+    seeding.prepare(conn, seed_files.read(fuzz_app.config["SEED_DIR"]))
     conn.close()
     yield
     db.close_connections(fuzz_app)

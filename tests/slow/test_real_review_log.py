@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import db, memory, seed
+from lib import db
+from lib.domain import memory, vocabulary
+from lib.domain import seed as seeding
+from lib.files import seed as seed_files
 from tests.helpers import make_app
 from tests.slow.figures import FIGURES
 
@@ -24,9 +27,11 @@ def test_the_real_log_replays_evaluates_and_fits(tmp_path, database):
     cards = sorted({row["card_id"] for row in rows})
     app = make_app(database)
     conn = db.connect(database)
-    seed.init_db(conn, app.config["SEED_DIR"])
+    seeding.prepare(conn, seed_files.read(app.config["SEED_DIR"]))
     with db.transaction(conn):
-        first = seed.add_words(conn, "Josh's cards", [{"kanji": c, "romaji": f"card{c}", "english": c} for c in cards])
+        first = vocabulary.add_words(
+            conn, "Josh's cards", [{"kanji": c, "romaji": f"card{c}", "english": c} for c in cards]
+        )
         ids = {r["kanji"]: r["id"] for r in conn.execute("SELECT id, kanji FROM words WHERE romaji LIKE 'card%'")}
     assert first == (1205, 1205)
     client = app.test_client()

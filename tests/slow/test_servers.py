@@ -9,12 +9,14 @@ import pytest
 import requests
 
 from harness.servers import ROOT, production_command, running_server
-from lib import db, schema, seed
+from lib import db, schema
+from lib.domain import seed as seeding
+from lib.files import seed as seed_files
 from tests.helpers import ENGINE, set_schema_version
 
 pytestmark = pytest.mark.slow
 
-SEED_WORDS = sum(len(words) for words in seed.load_seed()[0].values())
+SEED_WORDS = sum(len(words) for words in seed_files.read()[0].values())
 SERVERS = [production_command(), [sys.executable, "app.py"]]
 
 
@@ -40,7 +42,7 @@ def test_first_start_creates_and_seeds_the_database(database, command):
 @pytest.mark.parametrize("command", SERVERS, ids=["serve.py", "python-app.py"])
 def test_a_database_from_a_newer_version_stops_the_server(database, command):
     conn = db.connect(database)
-    seed.init_db(conn)
+    seeding.prepare(conn, seed_files.read())
     newer = schema.latest_version() + 1
     set_schema_version(conn, newer)
     conn.close()

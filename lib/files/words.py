@@ -1,7 +1,7 @@
-"""Word files for flask import-words: CSV (kanji,romaji,english[,parts]) or JSON (a list
-of words, or the seed format). A file is read as a stream, one line and one word at a
-time, so memory stays the same whatever its size, and every word is checked as it is
-read; every problem names its line."""
+"""Word files: CSV (kanji,romaji,english[,parts], what the group export writes) or JSON (a
+list of words, or the seed format), for flask import-words. A file is read as a stream, one
+line and one word at a time, so memory stays the same whatever its size, and every word is
+checked as it is read; every problem names its line."""
 
 import csv
 import itertools
@@ -9,35 +9,13 @@ import json
 import re
 from pathlib import Path
 
-from lib.validation import first_control_character
+from lib.domain.text import first_control_character, has_lone_surrogate
+from lib.files.lines import BadInput, csv_line
 
 CSV_COLUMNS = ("kanji", "romaji", "english")
 READ_SIZE = 1 << 20  # characters of a JSON file read at a time
 MAX_VALUE_SIZE = 1 << 20  # a word larger than this is an error, not a reason to read on
 WHITESPACE = re.compile(r"[ \t\n\r]*")
-
-
-class BadInput(ValueError):
-    """A problem with the file; the message says where and what."""
-
-
-class Lines:
-    """A binary file's lines decoded as UTF-8, strictly, counting lines as they go.
-    Splitting bytes at b"\\n" is safe in UTF-8: no multi-byte character contains it."""
-
-    def __init__(self, f):
-        self.f = f
-        self.number = 0
-
-    def __iter__(self):
-        for raw in self.f:
-            self.number += 1
-            if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]  # a UTF-8 byte order mark, as spreadsheet programs write
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise BadInput(f"line {self.number}: byte {e.start + 1} of the line is not UTF-8") from None
 
 
 def check_word(word):
@@ -69,10 +47,8 @@ def check_word(word):
 
 
 def _check_text(key, value):
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadInput(f"{key} has a lone surrogate (an escape such as \\ud800 that is no character)") from None
+    if has_lone_surrogate(value):
+        raise BadInput(f"{key} has a lone surrogate (an escape such as \\ud800 that is no character)")
     bad = first_control_character(value)
     if bad is not None:
         raise BadInput(f"{key} has the control character U+{ord(bad):04X}")
@@ -206,3 +182,13 @@ def read_words(path, lines):
             yield check_word(row)
         except BadInput as e:
             raise BadInput(f"{where}: the word {e}") from None
+
+
+CSV_HEADER = (*CSV_COLUMNS, "parts")
+
+
+def csv_lines(words):
+    """A word file in CSV, line by line, from rows {kanji, romaji, english, parts (JSON text)}."""
+    yield csv_line(CSV_HEADER)
+    for word in words:
+        yield csv_line((word["kanji"], word["romaji"], word["english"], word["parts"]))

@@ -15,9 +15,8 @@ from datetime import timedelta
 from flask import abort, current_app, request
 from werkzeug.exceptions import BadRequest, UnprocessableEntity
 
-from lib import clock
-from lib.clock import utc_now
 from lib.db import one, transaction
+from lib.domain import clock
 
 HEADER = "Idempotency-Key"
 KEY_TTL = timedelta(hours=24)
@@ -57,7 +56,7 @@ class Write:
             self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (_cutoff(),))
             self.conn.execute(
                 "INSERT INTO idempotency_keys (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                (self.key, self.fingerprint, status, response.get_data(as_text=True), utc_now()),
+                (self.key, self.fingerprint, status, response.get_data(as_text=True), clock.utc_now()),
             )
         return response
 

@@ -7,7 +7,7 @@ become underscores. Segments with a dot (file names such as docs assets) are lef
 
 from werkzeug.routing import BaseConverter
 
-from lib.validation import MAX_ID
+from lib.domain import MAX_ID
 
 
 def canonical_path(path):

@@ -1,13 +1,20 @@
-"""Review logs for flask import-reviews: CSV with the header word_id,grade,reviewed_at,duration_ms
-(times RFC 3339, duration_ms may be empty), read as a stream, every problem named by line."""
+"""Review logs: CSV with the header word_id,grade,reviewed_at,duration_ms (times RFC 3339,
+duration_ms may be empty), read as a stream for flask import-reviews, every problem named by
+line; and written in those columns or in py-fsrs's."""
 
 import csv
 from datetime import UTC, datetime
 
-from lib.word_files import BadInput
+from lib.domain import MAX_ID
+from lib.domain.answers import MAX_DURATION_MS
+from lib.files.lines import BadInput, csv_line
 
 COLUMNS = ("word_id", "grade", "reviewed_at", "duration_ms")
-MAX_DURATION_MS = 24 * 60 * 60 * 1000
+# The columns of each format written; card_id is the word's id. Ours is what import-reviews reads.
+FORMATS = {
+    "lang-portal": COLUMNS,
+    "fsrs": ("card_id", "review_rating", "review_time", "review_duration"),
+}
 
 
 def _integer(text, name, low, high):
@@ -52,7 +59,7 @@ def reviews(lines):
             yield (
                 line,
                 {
-                    "word_id": _integer(word_id, "word_id", 1, 2**63 - 1),
+                    "word_id": _integer(word_id, "word_id", 1, MAX_ID),
                     "grade": _integer(grade, "grade", 1, 4),
                     "reviewed_at": _moment(reviewed_at),
                     "duration_ms": _integer(duration, "duration_ms", 0, MAX_DURATION_MS) if duration else None,
@@ -60,3 +67,14 @@ def reviews(lines):
             )
         except BadInput as e:
             raise BadInput(f"line {line}: {e}") from None
+
+
+def csv_lines(answers, format_name):
+    """A review log in the format's columns, line by line, from rows {word_id, grade,
+    created_at, duration_ms}; py-fsrs's times say +00:00 where ours say Z."""
+    yield csv_line(FORMATS[format_name])
+    fsrs = format_name == "fsrs"
+    for answer in answers:
+        at = answer["created_at"].replace("Z", "+00:00") if fsrs else answer["created_at"]
+        duration = answer["duration_ms"]
+        yield csv_line((answer["word_id"], answer["grade"], at, "" if duration is None else duration))

@@ -1,17 +1,30 @@
-"""The bodies of the write requests: each form read and checked, every problem named."""
+"""The bodies of the write requests, each read and checked as a whole: a new session, an
+answer, a batch of answers, feedback, a learner. Every problem is named."""
 
 from flask import g
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from lib.errors import ValidationError
-from lib.validation import Invalid, answer, fields, json_body, positive_id, rating, text
+from lib.domain.answers import MAX_RESPONSE
+from lib.web.body import json_body
+from lib.web.errors import ValidationError
+from lib.web.fields import (
+    Invalid,
+    answer,
+    duration_ms,
+    fields,
+    grade,
+    hour,
+    name,
+    optional_id,
+    positive_id,
+    rating,
+    text,
+    time_zone,
+)
 
 MAX_BATCH = 500
 MAX_COMMENTS = 2000
-
-
-def optional_id(value):
-    return None if value is None else positive_id(value)
+MAX_NAME = 100
 
 
 def new_session(body):
@@ -26,25 +39,6 @@ def new_session(body):
         "learner_id": (positive_id, False),
     }
     return fields(body, spec, synonyms=["activity_id"])
-
-
-MAX_DURATION_MS = 24 * 60 * 60 * 1000
-MAX_RESPONSE = 500
-
-
-def grade(value):
-    """How well the word was recalled: 1 again, 2 hard, 3 good, 4 easy."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
-        raise Invalid("must be an integer from 1 to 4 (1 again, 2 hard, 3 good, 4 easy)")
-    return value
-
-
-def duration_ms(value):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DURATION_MS:
-        raise Invalid(f"must be a whole number of milliseconds from 0 to {MAX_DURATION_MS}")
-    return value
 
 
 ANSWER_FIELDS = {
@@ -158,3 +152,18 @@ def is_feedback():
         return review_form() == "feedback"
     except HTTPException:
         return False
+
+
+def learner(body, required):
+    """{name, timezone?, day_start_hour?}: on PUT every field may be left out, and what is
+    left out stays as it was."""
+    spec = {"name": (name(MAX_NAME), required), "timezone": (time_zone, False), "day_start_hour": (hour, False)}
+    values = fields(body, spec)
+    if not values and not required:
+        raise ValidationError({"name": "send at least one of name, timezone, day_start_hour"})
+    return values
+
+
+def empty():
+    """The body of a write that takes no fields (a reset, a fit): none, or an empty object."""
+    fields(json_body(required=False), {})

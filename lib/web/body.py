@@ -1,4 +1,5 @@
-"""Request bodies: every write is JSON, and no body is larger than the limit.
+"""Request bodies: every write is JSON in UTF-8, no body is larger than the limit, and the
+body is read as one JSON object, once per request.
 
 Every POST and PUT, the resets included, must say Content-Type: application/json. A web
 page on another site can make a browser send a form or text/plain POST without asking
@@ -7,9 +8,12 @@ what stops any page the learner visits from wiping their history.
 """
 
 import io
+import json
 
-from flask import current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from flask import current_app, g, request
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+
+from lib.web.fields import json_type
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -58,6 +62,40 @@ def require_json_writes():
         )
     if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise RequestEntityTooLarge()
+
+
+def json_body(required=True):
+    """The request body as a JSON object ({} when optional and absent), parsed once per
+    request (the rate limiter looks at it before the view does). The content type was
+    checked before the view (require_json_writes); the bytes must be UTF-8, as RFC 8259 asks
+    (json.loads would also take UTF-16 and UTF-32)."""
+    if "json_body" in g:
+        return g.json_body
+    raw = request.get_data(cache=True)
+    if not raw:
+        if required:
+            raise BadRequest("Send a JSON object as the request body (Content-Type: application/json).")
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"The request body must be JSON in UTF-8; byte {e.start} is not UTF-8.") from None
+    try:
+        body = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as e:
+        raise BadRequest(f"The request body is not valid JSON: {_short(e)}.") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"The request body must be a JSON object, not {json_type(body)}.")
+    g.json_body = body
+    return body
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _short(e):
+    return str(e).split(":")[0] if isinstance(e, json.JSONDecodeError) else str(e) or type(e).__name__
 
 
 def init_app(app):

@@ -1,12 +1,22 @@
-"""One error contract: every 4xx/5xx is {"error": "<sentence>"} (plus "details")."""
+"""One error contract: every 4xx/5xx is {"error": "<sentence>"} (plus "details"). The rules'
+refusals (lib/domain/errors.py) and the database's faults (lib/engines/faults.py) are
+answered here, each kind with one status."""
 
 import logging
 
 from flask import jsonify, request
-from werkzeug.exceptions import BadRequest, Conflict, HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest,
+    Conflict,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    ServiceUnavailable,
+    UnprocessableEntity,
+)
 
-from lib.engines import DATABASE_ERRORS, fault_of
-from lib.engines.faults import Full
+from lib import db
+from lib.domain import errors as domain
 
 log = logging.getLogger(__name__)
 
@@ -18,17 +28,6 @@ class ValidationError(BadRequest):
         fields = ", ".join(sorted(details))
         super().__init__(description or f"Fix these fields and send the request again: {fields}.")
         self.details = details
-
-
-class FeedbackExists(Conflict):
-    """A second feedback from the same reviewer on a session; the body names the first."""
-
-    def __init__(self, session_id, review_id):
-        super().__init__(
-            f"Study session {session_id} already has a review from this reviewer "
-            f"(review {review_id}); send PUT to the same path to change it."
-        )
-        self.extra = {"existing_review_id": review_id}
 
 
 class Unavailable(ServiceUnavailable):
@@ -47,10 +46,10 @@ class InsufficientStorage(HTTPException):
 def database_fault(e):
     """The HTTP error for an exception from the database, or None when it is not a fault
     of the database or its disk (then it is a bug: a 500)."""
-    fault = fault_of(e)
+    fault = db.fault_of(e)
     if fault is None:
         return None
-    if isinstance(fault, Full):
+    if isinstance(fault, db.faults.Full):
         return InsufficientStorage(str(fault))
     return Unavailable(str(fault), retry_after=fault.retry_after)
 
@@ -61,6 +60,17 @@ def handle_database_error(e):
         return handle_unexpected_error(e)
     log.warning("%s %s: database fault: %s", request.method, request.path, e)
     return handle_http_error(fault)
+
+
+DOMAIN_STATUS = {domain.NotFound: NotFound, domain.Conflict: Conflict, domain.Unprocessable: UnprocessableEntity}
+
+
+def handle_domain_error(e):
+    """A rule's refusal, answered with its kind's status and its sentence."""
+    status = next(status for kind, status in DOMAIN_STATUS.items() if isinstance(e, kind))
+    error = status(str(e))
+    error.extra = e.extra
+    return handle_http_error(error)
 
 
 def _sentence(e):
@@ -110,6 +120,7 @@ def handle_unexpected_error(e):
 def init_app(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
-    for fault in DATABASE_ERRORS:
+    app.register_error_handler(domain.DomainError, handle_domain_error)
+    for fault in db.DATABASE_ERRORS:
         app.register_error_handler(fault, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -17,8 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from lib.db import transaction
-
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 STATE_NAMES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
 MEMORY_COLUMNS = "state, stability, difficulty, due, last_review, reps, lapses"
@@ -151,7 +149,8 @@ def rebuild(conn, learner):
 
 def rebuild_missing(conn):
     """Rebuild the memory of every learner with answered words that have none yet (a
-    database upgraded from before memory states, sql/setup/008). Returns the learners."""
+    database upgraded from before memory states, sql/setup/008), each in a transaction of
+    its own. Returns the learners."""
     learners = conn.execute(
         """
         SELECT id, fsrs_parameters, desired_retention FROM learners
@@ -159,6 +158,6 @@ def rebuild_missing(conn):
         """
     ).fetchall()
     for learner in learners:
-        with transaction(conn):
+        with conn.transaction():
             rebuild(conn, learner)
     return [learner["id"] for learner in learners]

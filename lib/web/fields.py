@@ -1,46 +1,17 @@
-"""Reading and checking request input. Every problem becomes a message a person can act on."""
+"""The fields of a request body, each kind read and checked by one reader; every problem
+becomes a message a person can act on, and fields() reports them all at once."""
 
 import functools
-import json
-import re
 import zoneinfo
 
-from flask import g, request
-from werkzeug.exceptions import BadRequest
-
-from lib.errors import ValidationError
-
-MAX_ID = 2**63 - 1
+from lib.domain import MAX_ID
+from lib.domain.answers import MAX_DURATION_MS
+from lib.domain.text import first_control_character, has_lone_surrogate
+from lib.web.errors import ValidationError
 
 
 class Invalid(ValueError):
     """A field's value is wrong; the message says what a right one looks like."""
-
-
-def json_body(required=True):
-    """The request body as a JSON object ({} when optional and absent), parsed once per
-    request (the rate limiter looks at it before the view does). The content type was
-    checked before the view (lib/bodies.py); the bytes must be UTF-8, as RFC 8259 asks
-    (json.loads would also take UTF-16 and UTF-32)."""
-    if "json_body" in g:
-        return g.json_body
-    raw = request.get_data(cache=True)
-    if not raw:
-        if required:
-            raise BadRequest("Send a JSON object as the request body (Content-Type: application/json).")
-        return {}
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise BadRequest(f"The request body must be JSON in UTF-8; byte {e.start} is not UTF-8.") from None
-    try:
-        body = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as e:
-        raise BadRequest(f"The request body is not valid JSON: {_short(e)}.") from None
-    if not isinstance(body, dict):
-        raise BadRequest(f"The request body must be a JSON object, not {_json_type(body)}.")
-    g.json_body = body
-    return body
 
 
 def brief(value, limit=40):
@@ -50,15 +21,7 @@ def brief(value, limit=40):
     return f"{value[:limit]!r}... ({len(value)} characters)"
 
 
-def _reject_constant(name):
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _short(e):
-    return str(e).split(":")[0] if isinstance(e, json.JSONDecodeError) else str(e) or type(e).__name__
-
-
-def _json_type(value):
+def json_type(value):
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -75,7 +38,7 @@ def _json_type(value):
 def positive_id(value):
     """An id: an integer from 1 to 2^63-1 (booleans, floats and strings are refused)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"must be a positive integer id, not {_json_type(value)}")
+        raise Invalid(f"must be a positive integer id, not {json_type(value)}")
     if not 1 <= value <= MAX_ID:
         raise Invalid("must be an integer from 1 to 9223372036854775807")
     return value
@@ -88,6 +51,31 @@ def answer(value):
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     raise Invalid("must be true or false (or 1 or 0)")
+
+
+def optional_id(value):
+    return None if value is None else positive_id(value)
+
+
+def grade(value):
+    """How well the word was recalled: 1 again, 2 hard, 3 good, 4 easy."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+        raise Invalid("must be an integer from 1 to 4 (1 again, 2 hard, 3 good, 4 easy)")
+    return value
+
+
+def duration_ms(value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DURATION_MS:
+        raise Invalid(f"must be a whole number of milliseconds from 0 to {MAX_DURATION_MS}")
+    return value
+
+
+def hour(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 23:
+        raise Invalid("must be an hour from 0 to 23 (the local hour at which a learning day begins)")
+    return value
 
 
 def rating(value):
@@ -104,8 +92,8 @@ def text(max_length):
         if value is None:
             return None
         if not isinstance(value, str):
-            raise Invalid(f"must be a string, not {_json_type(value)}")
-        if _has_lone_surrogate(value):
+            raise Invalid(f"must be a string, not {json_type(value)}")
+        if has_lone_surrogate(value):
             raise Invalid("must be valid Unicode text (it has a lone surrogate)")
         bad = first_control_character(value)
         if bad is not None:
@@ -117,22 +105,17 @@ def text(max_length):
     return read
 
 
-CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+def name(max_length):
+    """A reader for a name: text of 1 to max_length characters, not only spaces, trimmed."""
+    read_text = text(max_length)
 
+    def read(value):
+        value = read_text(value)
+        if value is None or not value.strip():
+            raise Invalid(f"must be a name of 1 to {max_length} characters")
+        return value.strip()
 
-def first_control_character(value):
-    """The first control character of value (NUL, ESC, DEL, C1...) other than a tab,
-    line feed or carriage return; None when there is none."""
-    found = CONTROL_CHARACTER.search(value)
-    return found and found.group()
-
-
-def _has_lone_surrogate(value):
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return read
 
 
 def fields(body, spec, prefix="", synonyms=()):
@@ -159,7 +142,7 @@ def fields(body, spec, prefix="", synonyms=()):
 def time_zone(value):
     """An IANA time zone name, such as Asia/Tokyo or UTC."""
     if not isinstance(value, str) or value not in available_time_zones():
-        shown = brief(value) if isinstance(value, str) else _json_type(value)
+        shown = brief(value) if isinstance(value, str) else json_type(value)
         raise Invalid(f"must be an IANA time zone name such as Asia/Tokyo or UTC, not {shown}")
     return value
 

@@ -1,0 +1,59 @@
+"""The resets: forgetting every learner's history, or every table but learner 1 (then the
+seed is loaded again)."""
+
+from lib.domain import MAX_ID, seed
+
+# Rows a reset deletes, children before parents. Stored idempotent answers go with the
+# history they name; sessions, answers and feedback keep counting up (AUTOINCREMENT, 005),
+# so an id from before a reset never names something new.
+HISTORY_TABLES = (
+    "session_feedback",
+    "word_review_items",
+    "study_sessions",
+    "word_stats",
+    "review_days",
+    "learner_groups",
+    "idempotency_keys",
+)
+VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
+
+
+def _clear(conn, tables):
+    # Lock every learner's counters first, as each answer does (on PostgreSQL, whose writers
+    # run at once, a reset that locked them after the rows it deletes could deadlock).
+    conn.execute("UPDATE learner_totals SET sessions = sessions")
+    # Then the learners' unanswered ranges, put back below: a learner made during the reset,
+    # or answering a word for the first time, waits for its commit instead of splitting a
+    # range the reset then replaces (sql/setup/postgresql/010_unanswered_ranges.sql).
+    conn.lock_exclusive("unanswered_ranges")
+    for table in tables:
+        conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
+    conn.execute(
+        "UPDATE learner_totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0"
+    )
+    # No answers left: every learner's unanswered words are every id again, in one range.
+    conn.execute("DELETE FROM unanswered_ranges")
+    conn.execute(f"INSERT INTO unanswered_ranges (learner_id, first_id, last_id) SELECT id, 1, {MAX_ID} FROM learners")
+
+
+def clear_history(conn):
+    """Forget every learner's study sessions, answers and feedback; keep the vocabulary and
+    the learners. Runs inside the caller's transaction."""
+    _clear(conn, HISTORY_TABLES)
+
+
+def reset_to_seed(conn, seed_data):
+    """Empty every table and load the seed data again, inside the caller's transaction;
+    returns how many words were new. The learners go too, but for learner 1, who is put back
+    as the migration made them."""
+    _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
+    conn.engine.restart_ids(conn, ("words", "groups", "study_activities"))
+    conn.execute("DELETE FROM learners WHERE id != 1")
+    conn.execute(
+        """
+        UPDATE learners
+        SET name = 'Learner 1', timezone = 'UTC', day_start_hour = 0, fsrs_parameters = NULL, desired_retention = 0.9
+        WHERE id = 1
+        """
+    )
+    return seed.load(conn, seed_data)
