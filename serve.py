@@ -4,8 +4,8 @@
 
 waitress reads every request (line, headers, body, chunked or not) in its event loop and
 hands only complete requests to its worker threads, so an idle or slow client never holds
-a thread (gunicorn's sync workers are each held by one, so four such clients stopped the
-API; measurements in the README). What waitress lacks is a bound on a request that keeps
+a thread (gunicorn's sync workers are each held by one: docs/performance.md compares
+them). What waitress lacks is a bound on a request that keeps
 trickling: its channel_timeout is an inactivity timeout, which a byte a second resets.
 This adds one: a request not wholly received LANG_PORTAL_REQUEST_TIMEOUT seconds after
 its first byte has its connection closed. Connections that send nothing are closed after
@@ -75,9 +75,9 @@ class Channel(HTTPChannel):
 
 class SaturationLog:
     """In place of the logger waitress warns through ("Task queue depth is N") each time a
-    request waits for a free thread: under load that is most requests, hundreds of lines a
-    second (3,600 in a 12 s benchmark), each made inside the lock its threads take tasks
-    under. This passes one warning per interval and says how many it held back."""
+    request waits for a free thread: under load that is most requests, each line written
+    inside the lock its threads take tasks under. This passes one warning per interval
+    and says how many it held back."""
 
     def __init__(self, logger, interval=60.0):
         self.logger, self.interval = logger, interval

@@ -1,4 +1,4 @@
-"""The size and time of every export on a big history, served as the README serves it.
+"""The size and time of every export on a big history, served as the README serves it (figures: docs/performance.md).
 
     python bench/exports.py                      # 1,000,000 reviews, 10,000 words
     python bench/exports.py --reviews 100000     # smaller

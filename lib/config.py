@@ -1,5 +1,5 @@
 """Settings: every LANG_PORTAL_* environment variable, read and checked in one step.
-README "Configuration" documents each one; create_app(test_config) overrides any."""
+docs/operations.md documents each one; create_app(test_config) overrides any."""
 
 import os
 from pathlib import Path
@@ -77,7 +77,7 @@ SETTINGS = {
     "RESPONSE_CACHE": ("LANG_PORTAL_RESPONSE_CACHE", "on", _switch),
     "RATELIMIT_ENABLED": ("LANG_PORTAL_RATE_LIMITS", "on", _switch),
     "RATELIMIT_STORAGE_URI": ("LANG_PORTAL_RATE_LIMIT_STORAGE", "memory://", _text),
-    # Sized for a class of 40 behind one address (README "Limits, token, retries").
+    # Sized for a class of 40 behind one address (docs/api.md, Limits).
     "FEEDBACK_RATE_LIMIT": ("LANG_PORTAL_FEEDBACK_LIMIT", "120 per minute", _text),
     "REVIEW_RATE_LIMIT": ("LANG_PORTAL_REVIEW_LIMIT", "6000 per minute", _text),
 }

@@ -62,7 +62,7 @@ def test_a_setting_that_cannot_be_used_names_its_variable(variable, value):
         config.from_environment({variable: value})
 
 
-def test_every_setting_is_in_the_readme_table():
-    readme = (config.ROOT / "README.md").read_text(encoding="utf-8")
+def test_every_setting_is_in_the_configuration_table():
+    readme = (config.ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     for variable, _, _ in config.SETTINGS.values():
         assert f"| `{variable}` |" in readme, variable

@@ -49,11 +49,9 @@ _sound_headers = {}  # path -> (device, inode, size, mtime) when its header was 
 # file drops every POSIX lock the process holds on it, SQLite's included. Another process
 # closing its last connection would then find the database unused, checkpoint it and
 # delete the WAL that this process's connections still write to, and the database is
-# damaged ("How To Corrupt An SQLite Database File", 2.2). Seen here: with the header read
-# by open() and close(), two servers on one file, one of them stopped, left the other a
-# damaged database; a third of its answers failed with "database disk image is
-# malformed". A server has one database file; only past HEADER_DESCRIPTORS files (a test
-# run) is the oldest descriptor closed.
+# damaged ("How To Corrupt An SQLite Database File", 2.2; tests/slow/test_shared_file.py).
+# A server has one database file; only past HEADER_DESCRIPTORS files (a test run) is the
+# oldest descriptor closed.
 HEADER_DESCRIPTORS = 32
 _header_descriptors = collections.OrderedDict()  # (device, inode) -> descriptor, oldest first
 _never_closed = []  # a second descriptor of a file already held (replaced in between)

@@ -26,8 +26,7 @@ class WriterQueue(PerFile):
 
     A wait is bounded: threads of one process queue on a lock with a timeout, and the
     one at the head polls the file lock without blocking, every 0.1 ms at first and every
-    1 ms at most, until the bound (flock itself cannot time out). Measured at 64 clients
-    (README "Production"), the queue halves the review p99 against SQLite's busy handler."""
+    1 ms at most, until the bound (flock itself cannot time out)."""
 
     def __init__(self, path):
         super().__init__(path)

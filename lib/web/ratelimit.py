@@ -4,9 +4,8 @@ word answers), answered with a JSON 429 and Retry-After.
 Only a request that stored something counts against a limit: a learner in a class behind
 one address must not lose their turn to a classmate's 400, 404 or 409. The limits are
 fixed windows of the `limits` library (the core of Flask-Limiter), parsed from its
-notation ("120 per minute"). Flask-Limiter itself was measured and left: its hook ran on
-every request of every route, and the `limits` memory storage starts a timer thread
-every few requests (README "Performance"). Here only a limited route does any work, and
+notation ("120 per minute"). Flask-Limiter itself was left out: its hook runs on every
+request of every route (docs/performance.md). Here only a limited route does any work, and
 the counters of one process live in WindowCounters; LANG_PORTAL_RATE_LIMIT_STORAGE may
 name a storage `limits` knows (redis://...) to share the counters between processes and
 servers.
@@ -94,8 +93,8 @@ def _parsed(text):
 
 @functools.lru_cache(maxsize=4096)
 def _key(limit_text, scope, address):
-    """The counter's key of one limit, scope and address, built once (building it was a
-    fifth of the limiter's time on a review, profiled)."""
+    """The counter's key of one limit, scope and address, built once: building it is a
+    large share of the limiter's own time."""
     return _parsed(limit_text).key_for(scope, address)
 
 

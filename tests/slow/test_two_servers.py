@@ -1,5 +1,5 @@
 """Past one machine: two separate app servers on one PostgreSQL database, with the rate
-limits they share in Redis (README "PostgreSQL")."""
+limits they share in Redis (docs/operations.md, PostgreSQL)."""
 
 import contextlib
 import threading
