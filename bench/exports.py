@@ -21,7 +21,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import OUT_DIR, Server  # noqa: E402
+from bench.measure.servers import Server  # noqa: E402
+from bench.measure.wrk import Wrk  # noqa: E402
+from bench.run import OUT_DIR  # noqa: E402
 from harness import history  # noqa: E402
 
 
@@ -62,7 +64,7 @@ def main():
         path = str(Path(workdir) / "history.db")
         print(f"filling {args.words} words, {args.reviews} reviews ...", flush=True)
         history.generate(path, args.words, args.reviews)
-        with Server(path) as server:
+        with Server(path, Wrk()) as server:
             base = server.url
             for name, endpoint in {
                 "group words CSV (500 words)": "/api/groups/1/export.csv",

@@ -1,0 +1,11 @@
+"""The experiments, one module each, in the order a run makes them. Each has measure(run,
+results), which returns the figures it adds to results (docs/performance.md says what
+each measures)."""
+
+from bench.experiments import engines, floor, group_commit, in_process, learners, limits, memory, scale, throughput
+
+ORDER = (engines, floor, throughput, limits, group_commit, in_process, scale, learners, memory)
+
+
+def name(module):
+    return module.__name__.rsplit(".", 1)[1]
