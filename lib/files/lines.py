@@ -28,6 +28,20 @@ class Lines:
                 raise BadInput(f"line {self.number}: byte {e.start + 1} of the line is not UTF-8") from None
 
 
+def csv_rows(reader, lines):
+    """(line, row) for each row a csv reader makes of lines, its errors as BadInput naming
+    the line the row began on (a quoted field may span several)."""
+    while True:
+        line = lines.number + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise BadInput(f"line {line}: {e}") from None
+        yield line, row
+
+
 def csv_line(values):
     """One CSV line (RFC 4180: quoted where needed, CRLF at its end)."""
     out = io.StringIO()

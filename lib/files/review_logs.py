@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from lib.domain import MAX_ID
 from lib.domain.answers import MAX_DURATION_MS
-from lib.files.lines import BadInput, csv_line
+from lib.files.lines import BadInput, csv_line, csv_rows
 
 COLUMNS = ("word_id", "grade", "reviewed_at", "duration_ms")
 # The columns of each format written; card_id is the word's id. Ours is what import-reviews reads.
@@ -44,14 +44,7 @@ def reviews(lines):
         raise BadInput(f"line 1: {e}") from None
     if header is None or [name.strip() for name in header] != list(COLUMNS):
         raise BadInput(f"line 1: the header must be {','.join(COLUMNS)}")
-    while True:
-        line = lines.number + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise BadInput(f"line {line}: {e}") from None
+    for line, row in csv_rows(reader, lines):
         if len(row) != len(COLUMNS):
             raise BadInput(f"line {line}: the row has {len(row)} fields, not {len(COLUMNS)}")
         word_id, grade, reviewed_at, duration = (field.strip() for field in row)

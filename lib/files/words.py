@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from lib.domain.text import first_control_character, has_lone_surrogate
-from lib.files.lines import BadInput, csv_line
+from lib.files.lines import BadInput, csv_line, csv_rows
 
 CSV_COLUMNS = ("kanji", "romaji", "english")
 READ_SIZE = 1 << 20  # characters of a JSON file read at a time
@@ -68,14 +68,7 @@ def csv_words(lines):
     extra = set(header) - {*CSV_COLUMNS, "parts"}
     if extra:
         raise BadInput(f"line 1: the header row has columns this import does not know: {', '.join(sorted(extra))}")
-    while True:
-        start = lines.number + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise BadInput(f"line {start}: {e}") from None
+    for start, row in csv_rows(reader, lines):
         if None in row or None in row.values():
             raise BadInput(f"line {start}: the row has {'more' if None in row else 'fewer'} fields than the header")
         parts = row.get("parts")
