@@ -1,8 +1,10 @@
 """The command line: flask --app app init-db | seed | reset-history | check-db | import-words
-| reschedule | import-reviews. Each command calls the same rules (lib/domain/) as the routes,
+| reschedule | import-reviews, and the accounts of a class deployment: create-class |
+create-account | set-password | disable-account | revoke-tokens. Each command calls the same rules (lib/domain/) as the routes,
 and says what failed in one line with a non-zero exit."""
 
 import os
+import sys
 from contextlib import contextmanager
 
 import click
@@ -10,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lib import db, schema
-from lib.domain import answers, counters, learners, memory, resets, vocabulary
+from lib.domain import accounts, answers, counters, learners, memory, resets, vocabulary
 from lib.domain import seed as seeding
 from lib.domain.errors import DomainError
 from lib.files import review_logs, seed, words
@@ -167,6 +169,87 @@ def import_reviews_command(file, learner_id):
     click.echo(f"Imported {imported} answers for learner {learner_id}.")
 
 
+# --- accounts (docs/access.md) ----------------------------------------------------------
+
+
+def _password(from_stdin):
+    """The new password: standard input's first line with --password-stdin (as docker login
+    reads it), else asked for twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _account_change(change):
+    """Run change(conn) in one transaction, saying a rule's refusal in one line."""
+    with cli_db() as conn:
+        try:
+            with conn.transaction():
+                return change(conn)
+        except DomainError as e:
+            raise click.ClickException(str(e)) from None
+
+
+password_stdin = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input instead of asking for it."
+)
+
+
+@click.command("create-class")
+@with_appcontext
+@click.argument("name")
+def create_class_command(name):
+    """Create a class NAME, for accounts to join with create-account --class."""
+    row = _account_change(lambda conn: accounts.create_class(conn, name))
+    click.echo(f"Class {row['name']!r} created.")
+
+
+@click.command("create-account")
+@with_appcontext
+@click.argument("username")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True, help="What the account may do.")
+@click.option("--learner", "learner_id", type=int, help="The learner a learner account owns (else a new one).")
+@click.option("--class", "classes", multiple=True, help="A class the account belongs to (may repeat).")
+@password_stdin
+def create_account_command(username, role, learner_id, classes, password_stdin):
+    """Create the account USERNAME with a password. A learner account owns one learner: the
+    one --learner names, or a new learner named after the account."""
+    password = _password(password_stdin)
+    row = _account_change(lambda conn: accounts.create_account(conn, username, password, role, learner_id, classes))
+    owns = f", owning learner {row['learner_id']}" if row["learner_id"] is not None else ""
+    member = f", in {', '.join(repr(c) for c in classes)}" if classes else ""
+    click.echo(f"Account {row['username']!r} created: {role}{owns}{member}.")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("username")
+@password_stdin
+def set_password_command(username, password_stdin):
+    """Give USERNAME a new password; the account's tokens are revoked."""
+    password = _password(password_stdin)
+    revoked = _account_change(lambda conn: accounts.set_password(conn, username, password))
+    click.echo(f"Password of {username!r} changed; {revoked} tokens revoked.")
+
+
+@click.command("disable-account")
+@with_appcontext
+@click.argument("username")
+def disable_account_command(username):
+    """Stop USERNAME from signing in, and revoke its tokens (its history stays)."""
+    revoked = _account_change(lambda conn: accounts.disable(conn, username))
+    click.echo(f"Account {username!r} disabled; {revoked} tokens revoked.")
+
+
+@click.command("revoke-tokens")
+@with_appcontext
+@click.argument("username")
+def revoke_tokens_command(username):
+    """Revoke every token of USERNAME (it may sign in again)."""
+    revoked = _account_change(lambda conn: accounts.revoke_tokens(conn, username))
+    click.echo(f"{revoked} tokens of {username!r} revoked.")
+
+
 def init_app(app):
     for command in (
         init_db_command,
@@ -176,5 +259,10 @@ def init_app(app):
         import_words_command,
         reschedule_command,
         import_reviews_command,
+        create_class_command,
+        create_account_command,
+        set_password_command,
+        disable_account_command,
+        revoke_tokens_command,
     ):
         app.cli.add_command(command)

@@ -110,3 +110,45 @@ def _postgresql_snapshot(conn):
         order = ", ".join(str(n) for n in range(1, width + 1))
         digest.update(repr(conn.rows(f"SELECT * FROM {table} ORDER BY {order}")).encode())
     return digest.hexdigest()
+
+
+class People:
+    """A class deployment's people, made in a database once (tests/conftest.py, class_file):
+    an admin; a teacher of class A; alice, a learner in class A, and bob, one in class B,
+    each with a study session (ids drawn at random, as the class mode draws them) holding an
+    answer; a token of each, and a read token of alice's. Learner 1 has no account."""
+
+    PASSWORD = "correct horse battery"
+
+    @classmethod
+    def made_in(cls, conn):
+        from lib.domain import accounts, answers, sessions
+        from lib.web.access import CAPABILITY_IDS
+
+        people = cls()
+        with conn.transaction():
+            accounts.create_class(conn, "Class A")
+            accounts.create_class(conn, "Class B")
+            made = {
+                "admin": accounts.create_account(conn, "ada", cls.PASSWORD, "admin"),
+                "teacher": accounts.create_account(conn, "tess", cls.PASSWORD, "teacher", classes=["Class A"]),
+                "alice": accounts.create_account(conn, "alice", cls.PASSWORD, "learner", classes=["Class A"]),
+                "bob": accounts.create_account(conn, "bob", cls.PASSWORD, "learner", classes=["Class B"]),
+            }
+            people.tokens = {
+                who: accounts.issue_token(conn, a["account_id"], "write", 1)["token"] for who, a in made.items()
+            }
+            people.tokens["alice read"] = accounts.issue_token(conn, made["alice"]["account_id"], "read", 1)["token"]
+            people.account_ids = {who: a["account_id"] for who, a in made.items()}
+            people.learner_ids = {who: made[who]["learner_id"] for who in ("alice", "bob")}
+            people.session_ids = {}
+            for number, who in enumerate(("alice", "bob")):
+                session_id = CAPABILITY_IDS[0] + 7_777_777 * (number + 1)
+                sessions.create(conn, 1, 1, people.learner_ids[who], session_id=session_id)
+                answers.record_in_session(conn, session_id, [{"word_id": 1, "correct": True, "grade": 3}])
+                people.session_ids[who] = session_id
+        return people
+
+    def headers(self, who):
+        """The Authorization header of who's token (none for None)."""
+        return {} if who is None else {"Authorization": f"Bearer {self.tokens[who]}"}

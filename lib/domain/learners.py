@@ -46,10 +46,15 @@ def get(conn, learner_id):
     return learner
 
 
-def page(conn, offset, limit):
-    """(learners by id, how many there are)."""
-    rows = conn.rows(f"SELECT {LEARNER_COLUMNS} FROM learners ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
-    return rows, conn.scalar("SELECT count(*) FROM learners")
+def page(conn, offset, limit, visible=("1 = 1", ())):
+    """(learners by id, how many there are), of those the condition visible (SQL on
+    learners AS l, and its parameters: lib/domain/access.py) keeps."""
+    where, params = visible
+    rows = conn.rows(
+        f"SELECT {LEARNER_COLUMNS} FROM learners AS l WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    return rows, conn.scalar(f"SELECT count(*) FROM learners AS l WHERE {where}", params)
 
 
 def create(conn, values):

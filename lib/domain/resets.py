@@ -45,10 +45,12 @@ def clear_history(conn):
 def reset_to_seed(conn, seed_data):
     """Empty every table and load the seed data again, inside the caller's transaction;
     returns how many words were new. The learners go too, but for learner 1, who is put back
-    as the migration made them."""
+    as the migration made them, and those that accounts own (accounts and classes stay)."""
     _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
     conn.engine.restart_ids(conn, ("words", "groups", "study_activities"))
-    conn.execute("DELETE FROM learners WHERE id != 1")
+    conn.execute(
+        "DELETE FROM learners WHERE id != 1 AND id NOT IN (SELECT learner_id FROM accounts WHERE learner_id IS NOT NULL)"
+    )
     conn.execute(
         """
         UPDATE learners

@@ -1,7 +1,7 @@
 """Study sessions: a learner practising a group of words with a study activity."""
 
 from lib.domain import clock, learners
-from lib.domain.errors import NotFound
+from lib.domain.errors import Conflict, NotFound
 from lib.domain.lists import order_by
 
 SESSION_SELECT = """
@@ -44,23 +44,38 @@ def require(conn, session_id):
         raise NotFound(f"Study session {session_id} not found.")
 
 
-def create(conn, group_id, study_activity_id, learner_id=learners.DEFAULT_LEARNER):
+def create(conn, group_id, study_activity_id, learner_id=learners.DEFAULT_LEARNER, session_id=None):
     """A new session of the learner's on the group with the activity, on the learner's
-    current learning day: the row, and its id again as session_id."""
+    current learning day: the row, and its id again as session_id. session_id, when given,
+    is the new session's id (one that is taken is a Conflict); else ids count up."""
     if conn.row("SELECT 1 FROM groups WHERE id = ?", (group_id,)) is None:
         raise NotFound(f"Group {group_id} not found.")
     if conn.row("SELECT 1 FROM study_activities WHERE id = ?", (study_activity_id,)) is None:
         raise NotFound(f"Study activity {study_activity_id} not found.")
     learner = learners.get(conn, learner_id)
     now = clock.now()
-    row = conn.row(
-        """
-        INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, learning_day)
-        VALUES (?, ?, ?, ?, ?)
-        RETURNING id, group_id, study_activity_id, learner_id, created_at
-        """,
-        (learner["id"], group_id, study_activity_id, now.strftime(clock.TIMESTAMP), learners.day_of(learner, now)),
-    )
+    values = (learner["id"], group_id, study_activity_id, now.strftime(clock.TIMESTAMP), learners.day_of(learner, now))
+    if session_id is None:
+        row = conn.row(
+            """
+            INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, learning_day)
+            VALUES (?, ?, ?, ?, ?)
+            RETURNING id, group_id, study_activity_id, learner_id, created_at
+            """,
+            values,
+        )
+    else:
+        row = conn.row(
+            """
+            INSERT INTO study_sessions (id, learner_id, group_id, study_activity_id, created_at, learning_day)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            RETURNING id, group_id, study_activity_id, learner_id, created_at
+            """,
+            (session_id, *values),
+        )
+        if row is None:
+            raise Conflict(f"Study session {session_id} exists already; send the request again.")
     return {**row, "session_id": row["id"]}
 
 
