@@ -8,10 +8,11 @@ from flask import Flask, request
 from lib import commands, config, db, schema
 from lib.domain import seed as seeding
 from lib.files import seed
-from lib.web import auth, body, cors, errors, ratelimit
+from lib.web import access, auth, body, cors, errors, hosts, ratelimit
 from lib.web.jsonio import OrjsonProvider
 from lib.web.paths import CanonicalPaths, IdConverter
 from routes import (
+    accounts,
     admin,
     dashboard,
     docs,
@@ -27,7 +28,7 @@ from routes import (
 
 def create_app(test_config=None):
     """Build the app: settings, database wiring, CORS, guards, errors, blueprints."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no static files: every route declares its access
     app.json = OrjsonProvider(app)
     app.config.from_mapping(
         config.from_environment(),
@@ -37,15 +38,21 @@ def create_app(test_config=None):
     if test_config:
         # Tests get no rate limits unless they ask for them.
         app.config.update({"RATELIMIT_ENABLED": False, **test_config})
+        config.check(app.config)
     app.url_map.converters["id"] = IdConverter
     app.url_map.strict_slashes = False
     app.wsgi_app = CanonicalPaths(app.wsgi_app)
 
     db.init_app(app)
     errors.init_app(app)
+    hosts.init_app(app)
     ratelimit.init_app(app)
     body.init_app(app)
-    app.before_request(guard_writes)
+    auth.init_app(app)
+    # Who is calling comes before what they send: 401 and 403 before a body's 400 or 415.
+    app.before_request(guard_token)
+    access.init_app(app)
+    app.before_request(guard_body)
     cors.init_app(app, {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])})
     commands.init_app(app)
     for module in (
@@ -58,17 +65,22 @@ def create_app(test_config=None):
         dashboard,
         exports,
         admin,
+        accounts,
         docs,
     ):
         app.register_blueprint(module.bp)
     return app
 
 
-def guard_writes():
-    """before_request: a write needs the token (when one is set), then a JSON body within
-    the limit; reads pass at once."""
+def guard_token():
+    """before_request: in the open mode a write needs LANG_PORTAL_API_TOKEN when one is set."""
     if request.method in body.WRITE_METHODS and request.routing_exception is None:
         auth.require_token()
+
+
+def guard_body():
+    """before_request: a write sends a JSON body within the limit; reads pass at once."""
+    if request.method in body.WRITE_METHODS and request.routing_exception is None:
         body.require_json_writes()
 
 

@@ -18,15 +18,17 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def table():
-    """The markdown table: method and path (ids as :name), and the operation's summary."""
+    """The markdown table: method and path (ids as :name), the operation's summary, and
+    who may call it in the class mode (its x-access)."""
     document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    rows = ["| Method | Path | What it does |", "|---|---|---|"]
+    rows = ["| Method | Path | What it does | Who may call it (class mode) |", "|---|---|---|---|"]
     for path, operations in document["paths"].items():
         shown = re.sub(r"\{(\w+)\}", r":\1", path)
         for method in METHODS:
             if method in operations:
                 summary = operations[method]["summary"].replace("|", "\\|")
-                rows.append(f"| {method.upper()} | `{shown}` | {summary} |")
+                who = operations[method].get("x-access", "(undeclared)").replace("|", "\\|")
+                rows.append(f"| {method.upper()} | `{shown}` | {summary} | {who} |")
     return "\n".join(rows)
 
 

@@ -3,6 +3,7 @@ docs/operations.md documents each one; create_app(test_config) overrides any."""
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_ORIGINS = (
@@ -13,6 +14,8 @@ DEV_ORIGINS = (
 )
 
 
+ACCESS_MODES = ("open", "class")  # docs/access.md
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")  # trusted whatever LANG_PORTAL_TRUSTED_HOSTS says
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")  # SQLite's; lib/engines/sqlite.py takes the same
 
 
@@ -62,8 +65,47 @@ def _token(value):
     return value or None
 
 
-# Flask config key: (environment variable, default as it would be written there, parser)
+def _access(value):
+    if value.lower() not in ACCESS_MODES:
+        raise ConfigError(f"must be one of {', '.join(ACCESS_MODES)}, not {value!r}")
+    return value.lower()
+
+
+def _public_url(value):
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise ConfigError(
+            f"must be the server's URL as clients reach it, such as https://portal.example, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _hosts(value):
+    return frozenset(host.strip().lower() for host in value.split(",") if host.strip())
+
+
+def _hours(value):
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1
+    if not 0 < hours <= 24 * 3650:
+        raise ConfigError(f"must be a number of hours above 0, not {value!r}")
+    return hours
+
+
+def _default_public_url(environ):
+    host, port = environ.get("HOST", "127.0.0.1"), environ.get("PORT", "5000")
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+# Flask config key: (environment variable, default as it would be written there, or a
+# function of the environment that gives it, parser)
 SETTINGS = {
+    "ACCESS": ("LANG_PORTAL_ACCESS", "open", _access),
+    "PUBLIC_URL": ("LANG_PORTAL_PUBLIC_URL", _default_public_url, _public_url),
+    # Beside LOCAL_HOSTS and the public URL's host, which are always trusted.
+    "HOSTS": ("LANG_PORTAL_TRUSTED_HOSTS", "", _hosts),
     "DATABASE": ("LANG_PORTAL_DB", str(ROOT / "words.db"), _text),
     "SYNCHRONOUS": ("LANG_PORTAL_SYNCHRONOUS", "FULL", _synchronous),
     # At FULL, commits made together share one sync of the WAL (lib/engines/wal_sync.py).
@@ -80,6 +122,13 @@ SETTINGS = {
     # Sized for a class of 40 behind one address (docs/api.md, Limits).
     "FEEDBACK_RATE_LIMIT": ("LANG_PORTAL_FEEDBACK_LIMIT", "120 per minute", _text),
     "REVIEW_RATE_LIMIT": ("LANG_PORTAL_REVIEW_LIMIT", "6000 per minute", _text),
+    # Sign-ins, counted whether they succeed or not: per username, and per address (a class
+    # behind one address signs in at once).
+    "LOGIN_RATE_LIMIT": ("LANG_PORTAL_LOGIN_LIMIT", "10 per minute", _text),
+    "LOGIN_ADDRESS_RATE_LIMIT": ("LANG_PORTAL_LOGIN_ADDRESS_LIMIT", "100 per minute", _text),
+    "TOKEN_HOURS": ("LANG_PORTAL_TOKEN_HOURS", "720", _hours),
+    # How long a study session's id alone lets a study activity send its answers (class mode).
+    "SESSION_HOURS": ("LANG_PORTAL_SESSION_HOURS", "12", _hours),
 }
 
 
@@ -87,9 +136,26 @@ def from_environment(environ=os.environ):
     """The settings from the environment (defaults for those not set), each checked."""
     config = {}
     for key, (variable, default, parse) in SETTINGS.items():
-        raw = environ.get(variable, default)
+        raw = environ.get(variable, default(environ) if callable(default) else default)
         try:
             config[key] = parse(raw)
         except ConfigError as e:
             raise ConfigError(f"{variable} {e}.") from None
+    check(config)
     return config
+
+
+def check(config):
+    """Refuse settings that cannot be used together."""
+    if config["ACCESS"] == "class" and config["API_TOKEN"]:
+        raise ConfigError(
+            "LANG_PORTAL_API_TOKEN is for the open mode; with LANG_PORTAL_ACCESS=class every account signs in "
+            "for tokens of its own (docs/access.md): unset it."
+        )
+
+
+def trusted_hosts(config):
+    """The hosts a request may name: the local ones, the public URL's, and those configured."""
+    public = urlsplit(config["PUBLIC_URL"])
+    host = public.hostname if ":" not in public.hostname else f"[{public.hostname}]"
+    return frozenset({*LOCAL_HOSTS, host, *config["HOSTS"]})

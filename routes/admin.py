@@ -7,6 +7,7 @@ from lib import db, schema
 from lib.domain import resets
 from lib.files import seed
 from lib.web import forms
+from lib.web.access import ADMIN, PUBLIC, SIGNED_IN, allow
 from lib.web.errors import Unavailable
 from lib.web.idempotency import idempotent_transaction
 
@@ -14,11 +15,13 @@ bp = Blueprint("admin", __name__, url_prefix="/api")
 
 
 @bp.get("")
+@allow(SIGNED_IN)
 def index():
     return {"name": "lang-portal", "docs": "/api/docs", "openapi": "/api/openapi.json", "health": "/api/health"}
 
 
 @bp.get("/health")
+@allow(PUBLIC)
 def health():
     """ok, or 503 saying what is wrong with the database (never where it lives)."""
     try:
@@ -33,6 +36,7 @@ def health():
 
 @bp.post("/reset_history")
 @bp.post("/study_sessions/reset")
+@allow(ADMIN)
 def reset_history():
     """Clear the study history; takes no body (the frontend sends a JSON content type with none)."""
     forms.empty()
@@ -42,6 +46,7 @@ def reset_history():
 
 
 @bp.post("/full_reset")
+@allow(ADMIN)
 def full_reset():
     forms.empty()
     seed_data = seed.read(current_app.config["SEED_DIR"])

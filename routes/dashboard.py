@@ -6,6 +6,7 @@ from flask import Blueprint, current_app
 from lib.db import get_db
 from lib.domain import dashboard
 from lib.web import query
+from lib.web.access import LEARNER_IN_QUERY, allow
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard")
 
@@ -14,12 +15,14 @@ MAX_FORECAST_DAYS = 365
 
 @bp.get("/recent_session")
 @bp.get("/last_study_session")
+@allow(LEARNER_IN_QUERY)
 def recent_session():
     """The learner's newest session, or a JSON null (status 200) when there is none."""
     return current_app.json.response(dashboard.recent_session(get_db(), query.learner()["id"]))
 
 
 @bp.get("/stats")
+@allow(LEARNER_IN_QUERY)
 def stats():
     f = dashboard.figures(get_db(), query.learner())
     return {
@@ -34,6 +37,7 @@ def stats():
 
 
 @bp.get("/quick_stats")
+@allow(LEARNER_IN_QUERY)
 def quick_stats():
     f = dashboard.figures(get_db(), query.learner())
     return {
@@ -45,12 +49,14 @@ def quick_stats():
 
 
 @bp.get("/study_progress")
+@allow(LEARNER_IN_QUERY)
 def study_progress():
     studied, available = dashboard.progress(get_db(), query.learner()["id"])
     return {"total_words_studied": studied, "total_available_words": available}
 
 
 @bp.get("/forecast")
+@allow(LEARNER_IN_QUERY)
 def forecast():
     """How many words fall due on each of the learner's next learning days, starting with
     today (whose count includes every overdue word)."""

@@ -7,6 +7,7 @@ import swagger_ui
 import yaml
 from flask import Blueprint, abort, send_from_directory
 
+from lib.web.access import PUBLIC, allow
 from lib.web.fields import available_time_zones
 
 bp = Blueprint("docs", __name__, url_prefix="/api")
@@ -44,16 +45,19 @@ def openapi_document():
 
 
 @bp.get("/openapi.json")
+@allow(PUBLIC)
 def openapi():
     return openapi_document()
 
 
 @bp.get("/docs")
+@allow(PUBLIC)
 def docs_page():
     return PAGE, 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
 @bp.get("/docs/<filename>")
+@allow(PUBLIC)
 def docs_asset(filename):
     if filename not in ASSETS:
         abort(404, f"No documentation asset named {filename}.")

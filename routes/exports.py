@@ -3,13 +3,14 @@ learner's answers as a review log (ours, or py-fsrs's columns) and as xAPI state
 
 import json
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app
 
 from lib.db import get_db
 from lib.domain import answers, groups, learners, words
 from lib.files import anki, review_logs, xapi
 from lib.files import words as word_files
 from lib.web import downloads, query
+from lib.web.access import LEARNER_IN_PATH, LEARNER_IN_QUERY, SIGNED_IN, allow
 
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
@@ -17,6 +18,7 @@ DEFAULT_STATEMENTS, MAX_STATEMENTS = 100, 500
 
 
 @bp.get("/groups/<id:group_id>/export.csv")
+@allow(SIGNED_IN)
 def export_group_csv(group_id):
     """The group's words as kanji,romaji,english,parts (parts as JSON), by id:
     flask import-words FILE --group NAME reads it back."""
@@ -26,6 +28,7 @@ def export_group_csv(group_id):
 
 
 @bp.get("/groups/<id:group_id>/export.apkg")
+@allow(SIGNED_IN)
 def export_group_anki(group_id):
     """The group as an Anki deck (lib/files/anki.py): the same words give the same bytes."""
     group = groups.get(get_db(), group_id)
@@ -34,6 +37,7 @@ def export_group_anki(group_id):
 
 
 @bp.get("/learners/<id:learner_id>/reviews.csv")
+@allow(LEARNER_IN_PATH)
 def export_review_log(learner_id):
     """Every answer of the learner, oldest first, one row each; ?format=fsrs gives py-fsrs's
     column names. Streamed: a million answers cost the memory of a thousand."""
@@ -45,6 +49,7 @@ def export_review_log(learner_id):
 
 
 @bp.get("/xapi/statements")
+@allow(LEARNER_IN_QUERY)
 def xapi_statements():
     """The learner's answers as xAPI statements, newest first, limit at a time; more is the
     URL of the next page ("" on the last)."""
@@ -53,7 +58,7 @@ def xapi_statements():
     limit = query.int_arg("limit", DEFAULT_STATEMENTS, MAX_STATEMENTS)
     before = query.int_arg("before", None)
     rows = answers.newest(get_db(), learner["id"], limit + 1, since, before)
-    home = request.host_url.rstrip("/")
+    home = current_app.config["PUBLIC_URL"]  # never the request's Host: one learner, one identity
     statements = [xapi.statement(row, learner, home) for row in rows[:limit]]
     more = ""
     if len(rows) > limit:

@@ -5,6 +5,7 @@ from flask import Blueprint
 from lib.db import get_db
 from lib.domain import groups, sessions, study_queue, words
 from lib.web import query
+from lib.web.access import GROUP_WORDS, LEARNER_IN_QUERY, SIGNED_IN, allow
 from lib.web.jsonio import word
 from lib.web.response_cache import cached_until_write
 
@@ -12,6 +13,7 @@ bp = Blueprint("groups", __name__, url_prefix="/api/groups")
 
 
 @bp.get("")
+@allow(SIGNED_IN)
 def list_groups():
     page = query.Page(default_per_page=10)
     sort = query.sort(groups.SORT_KEYS, "name", "asc")
@@ -25,11 +27,13 @@ def list_groups():
 
 
 @bp.get("/<id:group_id>")
+@allow(SIGNED_IN)
 def show_group(group_id):
     return groups.get(get_db(), group_id)
 
 
 @bp.get("/<id:group_id>/words")
+@allow(LEARNER_IN_QUERY)
 @cached_until_write
 def list_group_words(group_id):
     group = groups.get(get_db(), group_id)
@@ -46,6 +50,7 @@ def list_group_words(group_id):
 
 
 @bp.get("/<id:group_id>/words/raw")
+@allow(GROUP_WORDS)
 def list_group_words_raw(group_id):
     """Every word of the group at once, for study activities such as the typing tutor; with
     ?order=due, the learner's study queue for the group instead (limit words, 20 by default)."""
@@ -60,6 +65,7 @@ def list_group_words_raw(group_id):
 
 
 @bp.get("/<id:group_id>/study_sessions")
+@allow(LEARNER_IN_QUERY)
 def list_group_sessions(group_id):
     groups.get(get_db(), group_id)
     learner = query.learner()

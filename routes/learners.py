@@ -5,7 +5,8 @@ from flask import Blueprint
 
 from lib.db import get_db
 from lib.domain import learners, schedules
-from lib.web import forms, query
+from lib.web import access, forms, query
+from lib.web.access import ADMIN, CHANGE_LEARNER_IN_PATH, LEARNER_IN_PATH, SIGNED_IN, allow
 from lib.web.body import json_body
 from lib.web.idempotency import idempotent_transaction
 
@@ -13,12 +14,14 @@ bp = Blueprint("learners", __name__, url_prefix="/api/learners")
 
 
 @bp.get("")
+@allow(SIGNED_IN)
 def list_learners():
     page = query.Page()
-    return page.of(*learners.page(get_db(), page.offset, page.per_page))
+    return page.of(*learners.page(get_db(), page.offset, page.per_page, access.visible()))
 
 
 @bp.post("")
+@allow(ADMIN)
 def create_learner():
     values = forms.learner(json_body(), required=True)
     with idempotent_transaction() as write:
@@ -26,11 +29,13 @@ def create_learner():
 
 
 @bp.get("/<id:learner_id>")
+@allow(LEARNER_IN_PATH)
 def show_learner(learner_id):
     return learners.public(learners.get(get_db(), learner_id))
 
 
 @bp.put("/<id:learner_id>")
+@allow(CHANGE_LEARNER_IN_PATH)
 def update_learner(learner_id):
     values = forms.learner(json_body(), required=False)
     with idempotent_transaction() as write:
@@ -38,6 +43,7 @@ def update_learner(learner_id):
 
 
 @bp.get("/<id:learner_id>/schedule")
+@allow(LEARNER_IN_PATH)
 def show_schedule(learner_id):
     """The learner's FSRS parameters and desired retention, and how well they predict the
     learner's own answers."""
@@ -46,6 +52,7 @@ def show_schedule(learner_id):
 
 
 @bp.post("/<id:learner_id>/schedule/optimize")
+@allow(CHANGE_LEARNER_IN_PATH)
 def optimize_schedule(learner_id):
     """Fit the parameters to the learner's answers, store them, and reschedule every word."""
     forms.empty()

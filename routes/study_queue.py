@@ -5,12 +5,14 @@ from flask import Blueprint
 from lib.db import get_db
 from lib.domain import groups, study_queue
 from lib.web import query
+from lib.web.access import LEARNER_IN_QUERY, allow
 from lib.web.jsonio import word
 
 bp = Blueprint("study_queue", __name__, url_prefix="/api/study_queue")
 
 
 @bp.get("")
+@allow(LEARNER_IN_QUERY)
 def show_study_queue():
     learner = query.learner()
     group_id = query.int_arg("group_id", None)  # narrows the queue to a group; every word without it

@@ -5,7 +5,8 @@ from werkzeug.exceptions import BadRequest
 
 from lib.db import get_db
 from lib.domain import answers, feedback, sessions
-from lib.web import forms, query
+from lib.web import access, forms, query
+from lib.web.access import ANSWER_SESSION, CHANGE_SESSION, LEARNER_IN_QUERY, READ_SESSION, START_SESSION, allow
 from lib.web.body import json_body
 from lib.web.idempotency import idempotent_transaction
 from lib.web.jsonio import answer, word
@@ -21,14 +22,16 @@ limit_either = limited(lambda: FEEDBACK_LIMIT if forms.is_feedback() else WORD_R
 
 
 @bp.post("")
+@allow(START_SESSION)
 def create_study_session():
     """The session is learner 1's unless the body names another learner."""
     values = forms.new_session(json_body())
     with idempotent_transaction() as write:
-        return write.answer(sessions.create(write.conn, **values))
+        return write.answer(sessions.create(write.conn, **access.new_session(values)))
 
 
 @bp.get("")
+@allow(LEARNER_IN_QUERY)
 def list_sessions():
     learner = query.learner()
     page = query.Page()
@@ -37,6 +40,7 @@ def list_sessions():
 
 
 @bp.get("/<id:session_id>")
+@allow(READ_SESSION)
 def show_session(session_id):
     session = sessions.get(get_db(), session_id)
     page = query.Page()
@@ -45,6 +49,7 @@ def show_session(session_id):
 
 
 @bp.get("/<id:session_id>/words")
+@allow(READ_SESSION)
 def list_session_words(session_id):
     sessions.require(get_db(), session_id)
     page = query.Page()
@@ -61,17 +66,19 @@ def list_session_words(session_id):
 
 
 @bp.get("/<id:session_id>/reviews")
+@allow(READ_SESSION)
 def list_feedback(session_id):
     return {"items": feedback.of_session(get_db(), session_id)}
 
 
 @bp.post("/<id:session_id>/review")
+@allow(ANSWER_SESSION)
 @limit_either
 def record_review(session_id):
     """One endpoint, three forms: a word answer, a batch of answers, or session feedback."""
     form, body = forms.review_form(), json_body()
     if form == "feedback":
-        values = forms.feedback(body)
+        values = access.reviewer(forms.feedback(body), body)
         with idempotent_transaction() as write:
             return write.answer(feedback.add(write.conn, session_id, values))
     given = [forms.word_answer(body)] if form == "word" else forms.batch(body)
@@ -81,16 +88,18 @@ def record_review(session_id):
 
 
 @bp.put("/<id:session_id>/review")
+@allow(CHANGE_SESSION)
 @limit_feedback
 def update_feedback(session_id):
     if forms.review_form() != "feedback":
         raise BadRequest("PUT changes a session-feedback review; send {rating, comments?, reviewer_id?}.")
-    values = forms.feedback(json_body())
+    values = access.reviewer(forms.feedback(json_body()), json_body())
     with idempotent_transaction() as write:
         return write.answer(feedback.replace(write.conn, session_id, values))
 
 
 @bp.post("/<id:session_id>/words/<id:word_id>/review")
+@allow(ANSWER_SESSION)
 @limit_word_reviews
 def record_word_review(session_id, word_id):
     values = forms.word_review(json_body())

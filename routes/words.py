@@ -6,6 +6,7 @@ from flask import Blueprint
 from lib.db import get_db
 from lib.domain import answers, words
 from lib.web import query
+from lib.web.access import LEARNER_IN_QUERY, allow
 from lib.web.jsonio import answer, word
 from lib.web.response_cache import cached_until_write
 
@@ -13,6 +14,7 @@ bp = Blueprint("words", __name__, url_prefix="/api/words")
 
 
 @bp.get("")
+@allow(LEARNER_IN_QUERY)
 @cached_until_write
 def list_words():
     learner = query.learner()
@@ -29,6 +31,7 @@ def list_words():
 
 
 @bp.get("/<id:word_id>")
+@allow(LEARNER_IN_QUERY)
 def show_word(word_id):
     """The word with the learner's counts, the groups it is in, and the learner's memory of
     it (null before the first answer)."""
@@ -37,6 +40,7 @@ def show_word(word_id):
 
 
 @bp.get("/<id:word_id>/reviews")
+@allow(LEARNER_IN_QUERY)
 def list_word_reviews(word_id):
     """The learner's answers to the word, newest first."""
     learner = query.learner()

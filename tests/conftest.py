@@ -7,7 +7,7 @@ import pytest
 from lib import db
 from lib.domain import seed as seeding
 from lib.files import seed as seed_files
-from tests.helpers import POSTGRESQL_URL, TEST_SEED_DIR, PostgreSQLServer, make_app
+from tests.helpers import POSTGRESQL_URL, TEST_SEED_DIR, People, PostgreSQLServer, make_app
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -108,3 +108,62 @@ def session_id(client):
     response = client.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1})
     assert response.status_code == 200
     return response.get_json()["id"]
+
+
+# --- the class mode (LANG_PORTAL_ACCESS=class, tests/test_access.py) ----------------------
+
+
+@pytest.fixture(scope="session")
+def class_file(tmp_path_factory, postgresql, seeded_file):
+    """The seeded database with a class deployment's people in it, made once (argon2 hashes
+    cost a fifth of a second each): a file (SQLite) or a template database's name, and the
+    People (tests/helpers.py) with their tokens."""
+    if postgresql is None:
+        path = tmp_path_factory.mktemp("class") / "class.db"
+        shutil.copyfile(seeded_file, path)
+        conn = db.connect(str(path))
+    else:
+        url = postgresql.create(template=seeded_file)
+        conn = db.connect(url)
+    people = People.made_in(conn)
+    if postgresql is None:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        yield path, people
+        return
+    conn.close()
+    yield url.rsplit("/", 1)[1], people
+    postgresql.drop(url)
+
+
+@pytest.fixture(scope="session")
+def class_app_shared(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("class-shared") / "unused.db", ACCESS="class")
+
+
+@pytest.fixture
+def class_app(class_app_shared, class_file, tmp_path, postgresql):
+    """An app in the class mode on a fresh copy of class_file's database."""
+    template, _ = class_file
+    if postgresql is None:
+        path = str(tmp_path / "class.db")
+        shutil.copyfile(template, path)
+        class_app_shared.config["DATABASE"] = path
+        yield class_app_shared
+        db.close_connections(class_app_shared)
+        return
+    url = postgresql.create(template=template)
+    class_app_shared.config["DATABASE"] = url
+    yield class_app_shared
+    db.close_connections(class_app_shared)
+    postgresql.drop(url)
+
+
+@pytest.fixture
+def people(class_file):
+    return class_file[1]
+
+
+@pytest.fixture
+def class_client(class_app):
+    return class_app.test_client()

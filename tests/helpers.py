@@ -152,3 +152,37 @@ class People:
     def headers(self, who):
         """The Authorization header of who's token (none for None)."""
         return {} if who is None else {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+class SignedClient:
+    """A test client whose every request carries headers (a token) unless it sends its own."""
+
+    def __init__(self, client, headers):
+        self.client, self.headers = client, headers
+        self.application = client.application
+
+    def open(self, *args, headers=None, **kwargs):
+        return self.client.open(*args, headers={**self.headers, **(headers or {})}, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self.open(*args, method="GET", **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self.open(*args, method="POST", **kwargs)
+
+
+def session_one_of(app, learner_id):
+    """Put study session 1 in the app's database, for learner_id (the class mode draws ids
+    at random; the hostile-input tests name session 1)."""
+    from lib import db
+
+    conn = db.connect_app_db(app)
+    try:
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO study_sessions (id, learner_id, group_id, study_activity_id, created_at, learning_day) "
+                "VALUES (1, ?, 1, 1, '2026-01-01T00:00:00Z', '2026-01-01')",
+                (learner_id,),
+            )
+    finally:
+        conn.close()

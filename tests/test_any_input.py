@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routes.docs import openapi_document
+from tests.helpers import SignedClient, session_one_of
 
 OPERATIONS = sorted(
     (method.upper(), re.sub(r"\{[^}]+\}", "1", template))
@@ -53,9 +54,16 @@ def check(response):
         assert response.is_json and response.get_json()["error"]
 
 
-@pytest.fixture
-def with_session(client, session_id):
-    return client
+@pytest.fixture(params=["open", "class"])
+def with_session(request):
+    """A client with session 1 to send to: in the open mode, with no credentials; in the
+    class mode, signed in as the learner whose session it is."""
+    if request.param == "open":
+        request.getfixturevalue("session_id")
+        return request.getfixturevalue("client")
+    app, people = request.getfixturevalue("class_app"), request.getfixturevalue("people")
+    session_one_of(app, people.learner_ids["alice"])
+    return SignedClient(app.test_client(), people.headers("alice"))
 
 
 @SETTINGS

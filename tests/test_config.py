@@ -28,6 +28,13 @@ def test_every_variable_is_read():
             "LANG_PORTAL_RATE_LIMIT_STORAGE": "redis://localhost:6379",
             "LANG_PORTAL_FEEDBACK_LIMIT": "5 per minute",
             "LANG_PORTAL_REVIEW_LIMIT": "50 per minute",
+            "LANG_PORTAL_ACCESS": "open",
+            "LANG_PORTAL_PUBLIC_URL": "https://portal.example/",
+            "LANG_PORTAL_TRUSTED_HOSTS": "Portal.example, lp.internal",
+            "LANG_PORTAL_LOGIN_LIMIT": "3 per minute",
+            "LANG_PORTAL_LOGIN_ADDRESS_LIMIT": "30 per minute",
+            "LANG_PORTAL_TOKEN_HOURS": "24",
+            "LANG_PORTAL_SESSION_HOURS": "1.5",
         }
     )
     assert settings == {
@@ -43,6 +50,13 @@ def test_every_variable_is_read():
         "RATELIMIT_STORAGE_URI": "redis://localhost:6379",
         "FEEDBACK_RATE_LIMIT": "5 per minute",
         "REVIEW_RATE_LIMIT": "50 per minute",
+        "ACCESS": "open",
+        "PUBLIC_URL": "https://portal.example",
+        "HOSTS": frozenset({"portal.example", "lp.internal"}),
+        "LOGIN_RATE_LIMIT": "3 per minute",
+        "LOGIN_ADDRESS_RATE_LIMIT": "30 per minute",
+        "TOKEN_HOURS": 24.0,
+        "SESSION_HOURS": 1.5,
     }
 
 
@@ -55,6 +69,11 @@ def test_every_variable_is_read():
         ("LANG_PORTAL_RATE_LIMITS", "maybe"),
         ("LANG_PORTAL_POOL_SIZE", "0"),
         ("LANG_PORTAL_POOL_SIZE", "many"),
+        ("LANG_PORTAL_ACCESS", "closed"),
+        ("LANG_PORTAL_PUBLIC_URL", "portal.example"),
+        ("LANG_PORTAL_PUBLIC_URL", "https://portal.example/api"),
+        ("LANG_PORTAL_TOKEN_HOURS", "0"),
+        ("LANG_PORTAL_SESSION_HOURS", "soon"),
     ],
 )
 def test_a_setting_that_cannot_be_used_names_its_variable(variable, value):
@@ -66,3 +85,15 @@ def test_every_setting_is_in_the_configuration_table():
     readme = (config.ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     for variable, _, _ in config.SETTINGS.values():
         assert f"| `{variable}` |" in readme, variable
+
+
+def test_the_public_url_defaults_to_where_the_server_listens():
+    assert config.from_environment({"HOST": "::1", "PORT": "8000"})["PUBLIC_URL"] == "http://[::1]:8000"
+    assert config.trusted_hosts(config.from_environment({})) == {"localhost", "127.0.0.1", "[::1]"}
+    settings = config.from_environment({"LANG_PORTAL_PUBLIC_URL": "https://Portal.Example:8443"})
+    assert "portal.example" in config.trusted_hosts(settings)
+
+
+def test_the_single_token_is_refused_in_class_mode():
+    with pytest.raises(config.ConfigError, match="LANG_PORTAL_API_TOKEN is for the open mode"):
+        config.from_environment({"LANG_PORTAL_ACCESS": "class", "LANG_PORTAL_API_TOKEN": "s3cret"})

@@ -1,5 +1,6 @@
 import pytest
 
+from lib.web.access import PUBLIC, allow
 from tests.helpers import error_of, make_app
 
 
@@ -65,6 +66,7 @@ def test_unexpected_error_is_json_500_that_leaks_nothing(database, caplog):
     app = make_app(database)
 
     @app.get("/api/boom")
+    @allow(PUBLIC)
     def boom():
         raise RuntimeError("secret detail at /srv/app.py line 7")
 

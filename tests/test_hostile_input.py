@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ENGINE, snapshot
+from lib import db
+from tests.helpers import ENGINE, SignedClient, session_one_of, snapshot
 
 S = "/api/study_sessions/1/review"  # session 1 exists (fixture below)
 NEW = "/api/study_sessions"
@@ -148,17 +149,29 @@ CATALOG = [
 ]
 
 
-@pytest.fixture
-def prepared(client, conn, seeded_database):
-    """A database with session 1, and a way to read the database files' bytes (SQLite's;
-    on PostgreSQL the snapshot of every row and sequence stands for them)."""
-    assert client.post(NEW, json={"group_id": 1, "study_activity_id": 1}).get_json()["id"] == 1
-    paths = (seeded_database, seeded_database + "-wal") if ENGINE == "sqlite" else ()
+@pytest.fixture(params=["open", "class"])
+def world(request):
+    """(client, connection, the database files' bytes, the admin's headers) with session 1:
+    in the open mode with no credentials, in the class mode signed in as the learner whose
+    session it is (the admin for the resets). The bytes are SQLite's; on PostgreSQL the
+    snapshot of every row and sequence stands for them."""
+    admin = {}
+    if request.param == "open":
+        client, conn, path = (request.getfixturevalue(name) for name in ("client", "conn", "seeded_database"))
+        assert client.post(NEW, json={"group_id": 1, "study_activity_id": 1}).get_json()["id"] == 1
+    else:
+        app, people = request.getfixturevalue("class_app"), request.getfixturevalue("people")
+        session_one_of(app, people.learner_ids["alice"])
+        client, path = SignedClient(app.test_client(), people.headers("alice")), app.config["DATABASE"]
+        admin = people.headers("admin")
+        conn = db.connect_app_db(app)
+        request.addfinalizer(conn.close)
+    paths = (path, path + "-wal") if ENGINE == "sqlite" else ()
 
     def file_bytes():
         return b"".join(Path(p).read_bytes() for p in paths if Path(p).exists())
 
-    return file_bytes
+    return client, conn, file_bytes, admin
 
 
 @pytest.mark.parametrize(
@@ -166,11 +179,12 @@ def prepared(client, conn, seeded_database):
     [case[1:] for case in CATALOG],
     ids=[case[0] for case in CATALOG],
 )
-def test_hostile_request_is_a_named_4xx_and_changes_nothing(
-    client, conn, prepared, method, path, body, content_type, status, named
-):
+def test_hostile_request_is_a_named_4xx_and_changes_nothing(world, method, path, body, content_type, status, named):
+    client, conn, prepared, admin = world
     before_rows, before_bytes = snapshot(conn), prepared()
     headers = {"Idempotency-Key": "ключ\x00"} if "Idempotency" in named else {}
+    if "reset" in path:
+        headers.update(admin)
     kwargs = {"data": body, "headers": headers}
     if content_type:
         kwargs["content_type"] = content_type

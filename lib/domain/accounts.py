@@ -27,7 +27,7 @@ _hasher = argon2.PasswordHasher()
 
 
 @functools.cache
-def _unknown_user_hash():
+def unknown_user_hash():
     """A hash no password matches, checked for an unknown username so that it costs what a wrong password does."""
     return _hasher.hash(secrets.token_urlsafe(16))
 
@@ -151,7 +151,7 @@ def sign_in(conn, username, password, scope, hours):
     or disabled username as for a wrong password."""
     name = username.strip().lower() if isinstance(username, str) else ""
     row = conn.row("SELECT id, password_hash, disabled FROM accounts WHERE username = ?", (name,))
-    stored = row["password_hash"] if row is not None else _unknown_user_hash()
+    stored = row["password_hash"] if row is not None else unknown_user_hash()
     try:
         _hasher.verify(stored, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):

@@ -19,3 +19,8 @@ def utc_now():
 def ago(**delta):
     """The time that long before now (timedelta's arguments), as stored."""
     return (now() - timedelta(**delta)).strftime(TIMESTAMP)
+
+
+def parse(stored):
+    """A time as stored, as an aware datetime."""
+    return datetime.strptime(stored, TIMESTAMP).replace(tzinfo=UTC)

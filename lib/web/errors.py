@@ -89,7 +89,7 @@ def _sentence(e):
 
 
 def _rate_limit_sentence(e):
-    return f"Too many requests of this kind from your address (limit: {e.description}); wait for Retry-After seconds."
+    return f"Too many requests of this kind from your account or address (limit: {e.description}); wait for Retry-After seconds."
 
 
 def encodable(text):

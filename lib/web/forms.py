@@ -164,6 +164,23 @@ def learner(body, required):
     return values
 
 
+def login(body):
+    """{username, password, scope?}: scope write (the default) or read."""
+    values = fields(
+        body,
+        {"username": (text(100), True), "password": (text(1024), True), "scope": (scope, False)},
+    )
+    if values["username"] is None or values["password"] is None:
+        raise ValidationError({name: "must be a string" for name in ("username", "password") if values[name] is None})
+    return {"scope": "write", **values}
+
+
+def scope(value):
+    if value not in ("write", "read"):
+        raise Invalid("must be write (read and write) or read")
+    return value
+
+
 def empty():
     """The body of a write that takes no fields (a reset, a fit): none, or an empty object."""
     fields(json_body(required=False), {})

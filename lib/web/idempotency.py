@@ -17,6 +17,7 @@ from werkzeug.exceptions import BadRequest, UnprocessableEntity
 
 from lib.db import one, transaction
 from lib.domain import clock
+from lib.web import auth
 
 HEADER = "Idempotency-Key"
 KEY_TTL = timedelta(hours=24)
@@ -37,9 +38,12 @@ def _fingerprint():
 def _key():
     """The request's Idempotency-Key, checked, or None."""
     key = request.headers.get(HEADER)
-    if key is not None and not (1 <= len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
+    if key is None:
+        return None
+    if not (1 <= len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
         raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.")
-    return key
+    scope = auth.scope()  # one person's keys are not another's
+    return f"{scope}|{key}" if scope else key
 
 
 class Write:

@@ -11,6 +11,7 @@ from werkzeug.exceptions import BadRequest
 from lib.db import get_db
 from lib.domain import MAX_ID, clock, learners
 from lib.domain.lists import Sort
+from lib.web import access
 from lib.web.fields import brief
 
 DEFAULT_PER_PAGE = 100
@@ -92,11 +93,12 @@ def since():
 
 
 def learner():
-    """The learner a read is for: ?learner_id= (learner 1 when absent), read once per request."""
+    """The learner a read is for: ?learner_id=, else the signed-in learner's own, else
+    learner 1; read once per request (lib/web/access.py checks who may see it)."""
     if "learner" not in g:
         raw = request.args.get("learner_id")
         if raw is None:
-            learner_id = learners.DEFAULT_LEARNER
+            learner_id = access.default_learner_id()
         elif len(raw) <= 19 and raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ID:
             learner_id = int(raw)
         else:

@@ -1,5 +1,6 @@
-"""Rate limits per client address, on the two routes that need them (session feedback and
-word answers), answered with a JSON 429 and Retry-After.
+"""Rate limits per signed-in account, else per client address, on the routes that need them
+(session feedback, word answers, sign-ins, unknown session ids), answered with a JSON 429
+and Retry-After.
 
 Only a request that stored something counts against a limit: a learner in a class behind
 one address must not lose their turn to a classmate's 400, 404 or 409. The limits are
@@ -15,10 +16,12 @@ import functools
 import threading
 import time
 
-from flask import current_app, request
+from flask import current_app
 from limits import parse
 from limits.storage import storage_from_string
 from werkzeug.exceptions import TooManyRequests
+
+from lib.web.auth import identity
 
 SWEEP_EVERY = 1000  # increments between sweeps of expired counters
 
@@ -72,7 +75,7 @@ def limited(choose):
             text = app.config[setting]
             item = _parsed(text)
             counters = app.extensions["lang_portal_limits"]
-            key = _key(text, scope, request.remote_addr or "unknown")
+            key = _key(text, scope, identity())
             if counters.get(key) >= item.amount:
                 retry_after = max(1, int(counters.get_expiry(key) - time.time()) + 1)
                 raise TooManyRequests(str(item), retry_after=retry_after)
@@ -84,6 +87,24 @@ def limited(choose):
         return checked
 
     return decorate
+
+
+def refuse_when_over(text, scope, who):
+    """A 429 with Retry-After when who has used up the limit text (notation of `limits`)
+    in scope; counted by count(). Nothing when rate limits are off."""
+    app = current_app._get_current_object()
+    if not app.config["RATELIMIT_ENABLED"]:
+        return
+    counters, key = app.extensions["lang_portal_limits"], _key(text, scope, who)
+    if counters.get(key) >= _parsed(text).amount:
+        raise TooManyRequests(str(_parsed(text)), retry_after=max(1, int(counters.get_expiry(key) - time.time()) + 1))
+
+
+def count(text, scope, who):
+    """Count one use of the limit text in scope by who."""
+    app = current_app._get_current_object()
+    if app.config["RATELIMIT_ENABLED"]:
+        app.extensions["lang_portal_limits"].incr(_key(text, scope, who), _parsed(text).get_expiry())
 
 
 @functools.lru_cache(maxsize=32)
@@ -103,3 +124,5 @@ def init_app(app):
     app.extensions["lang_portal_limits"] = WindowCounters() if uri == "memory://" else storage_from_string(uri)
     _parsed(app.config["FEEDBACK_RATE_LIMIT"])  # a limit that cannot be parsed stops the start
     _parsed(app.config["REVIEW_RATE_LIMIT"])
+    _parsed(app.config["LOGIN_RATE_LIMIT"])
+    _parsed(app.config["LOGIN_ADDRESS_RATE_LIMIT"])

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from flask import current_app, request
 
 from lib.db import get_db
+from lib.web import auth
 
 KEPT_BYTES = 1024 * 1024  # per connection (8 threads: 8 MiB a process at most); a body over a quarter is not kept
 
@@ -56,7 +57,7 @@ def cached_until_write(view):
         kept = conn.kept_responses
         if kept is None or kept.mark != mark:
             kept = conn.kept_responses = KeptResponses(mark)
-        key = (request.path, request.query_string)
+        key = (auth.scope(), request.path, request.query_string)  # one person's page is not another's
         body = kept.get(key)
         if body is not None:
             return current_app.response_class(body, mimetype="application/json")

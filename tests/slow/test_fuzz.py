@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app
 from lib import db
+from lib.domain import accounts
 from lib.domain import seed as seeding
 from lib.files import seed as seed_files
 from tests.helpers import POSTGRESQL_URL, PostgreSQLServer
@@ -40,21 +41,35 @@ FUZZ_DIR = Path(tempfile.mkdtemp(prefix="lang-portal-fuzz-"))
 POSTGRESQL = PostgreSQLServer(POSTGRESQL_URL) if POSTGRESQL_URL else None
 FUZZ_DATABASE = POSTGRESQL.create() if POSTGRESQL else str(FUZZ_DIR / "fuzz.db")
 fuzz_app = create_app({"TESTING": True, "DATABASE": FUZZ_DATABASE})
+# The class mode, fuzzed as a signed-in learner (the token is made with the database below).
+FUZZ_CLASS_DATABASE = POSTGRESQL.create() if POSTGRESQL else str(FUZZ_DIR / "fuzz-class.db")
+fuzz_class_app = create_app({"TESTING": True, "DATABASE": FUZZ_CLASS_DATABASE, "ACCESS": "class"})
+LEARNER = {}
 
 # Static documentation files are left out: schemathesis's WSGI transport leaves the file
 # responses unclosed (a ResourceWarning, an error here); tests/test_openapi.py covers them.
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app).exclude(operation_id="docsAsset")
+schemas = {
+    app.config["ACCESS"]: schemathesis.openapi.from_wsgi("/api/openapi.json", app).exclude(operation_id="docsAsset")
+    for app in (fuzz_app, fuzz_class_app)
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_database():
-    conn = db.connect_app_db(fuzz_app, create=True)
-    seeding.prepare(conn, seed_files.read(fuzz_app.config["SEED_DIR"]))
-    conn.close()
+    for app in (fuzz_app, fuzz_class_app):
+        conn = db.connect_app_db(app, create=True)
+        seeding.prepare(conn, seed_files.read(app.config["SEED_DIR"]))
+        if app is fuzz_class_app:
+            with conn.transaction():
+                account = accounts.create_account(conn, "fuzzer", "fuzzer password", "learner")
+                token = accounts.issue_token(conn, account["account_id"], "write", 1)["token"]
+            LEARNER["Authorization"] = f"Bearer {token}"
+        conn.close()
     yield
-    db.close_connections(fuzz_app)
-    if POSTGRESQL:
-        POSTGRESQL.drop(FUZZ_DATABASE)
+    for app, database in ((fuzz_app, FUZZ_DATABASE), (fuzz_class_app, FUZZ_CLASS_DATABASE)):
+        db.close_connections(app)
+        if POSTGRESQL:
+            POSTGRESQL.drop(database)
     shutil.rmtree(FUZZ_DIR)
 
 
@@ -70,13 +85,13 @@ def integral_floats_as_ints(value):
     return value
 
 
-OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+OPERATIONS = [(mode, result.ok()) for mode, schema in schemas.items() for result in schema.get_all_operations()]
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
-def test_every_operation_answers_within_its_contract(operation):
+@pytest.mark.parametrize(("mode", "operation"), OPERATIONS, ids=lambda value: getattr(value, "label", value))
+def test_every_operation_answers_within_its_contract(mode, operation):
     """Valid and invalid requests (schemathesis's positive and negative modes) for one
-    operation: no 5xx, and every answer as the document says."""
+    operation, in each mode: no 5xx, and every answer as the document says."""
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
     @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -87,6 +102,8 @@ def test_every_operation_answers_within_its_contract(operation):
             # in tests/test_guards.py), which the fuzzer would take for a rejected valid request.
             case.headers["Idempotency-Key"] = uuid.uuid4().hex
         case.body = integral_floats_as_ints(case.body)
+        if mode == "class" and "Authorization" not in (case.headers or {}):
+            case.headers = {**(case.headers or {}), **LEARNER}
         response = case.call()
         GENERATED["requests"] += 1
         GENERATED["by_status"][response.status_code] = GENERATED["by_status"].get(response.status_code, 0) + 1
