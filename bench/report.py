@@ -12,6 +12,11 @@ GOALS = [
         "limits_on_over_off",
         lambda r: min(r["limits_on_over_off"].values()) >= 0.95,
     ),
+    (
+        "class mode / open mode: GET /api CPU <= 1.05",
+        "access",
+        lambda r: r["access"]["class_over_open"] <= 1.05,
+    ),
     ("one learner of many <= 1.5", "learners_ratios", lambda r: max(r["learners_ratios"].values()) <= 1.5),
     ("memory growth < 10%", "memory", lambda r: r["memory"]["growth"] < 0.10),
 ]
@@ -108,6 +113,15 @@ def _limits(r):
     return rows
 
 
+def _access(r):
+    a = r["access"]
+    note = (
+        f"in-process CPU per request, class / open; over HTTP {a['class_over_open_http']:.2f}, "
+        f"req/s {a['class_over_open_rps']:.2f}"
+    )
+    return [("class / open mode: GET /api with a token", f"{a['class_over_open']:.2f}", note, "<= 1.05")]
+
+
 def _in_process(r):
     ip = r["in_process"]
     rows = [
@@ -159,6 +173,7 @@ SECTIONS = [
     ("throughput", _throughput),
     ("group_commit", _group_commit),
     ("limits_on_over_off", _limits),
+    ("access", _access),
     ("in_process", _in_process),
     ("scale", _scale),
     ("learners", _learners),

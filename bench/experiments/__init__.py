@@ -2,9 +2,20 @@
 results), which returns the figures it adds to results (docs/performance.md says what
 each measures)."""
 
-from bench.experiments import engines, floor, group_commit, in_process, learners, limits, memory, scale, throughput
+from bench.experiments import (
+    access,
+    engines,
+    floor,
+    group_commit,
+    in_process,
+    learners,
+    limits,
+    memory,
+    scale,
+    throughput,
+)
 
-ORDER = (engines, floor, throughput, limits, group_commit, in_process, scale, learners, memory)
+ORDER = (engines, floor, throughput, limits, access, group_commit, in_process, scale, learners, memory)
 
 
 def name(module):
