@@ -52,7 +52,7 @@ def sign_out():
     who = auth.actor()
     with idempotent_transaction() as write:
         accounts.sign_out(write.conn, who.token_id)
-        auth.forget(accounts.token_hash(auth.bearer_token()))
+        auth.forget(auth.bearer_token())
         return write.answer({"success": True, "message": "Signed out: this token is revoked."})
 
 

@@ -51,23 +51,26 @@ def allow(policy):
 
 
 def enforce():
-    """before_request: the view's policy, after the routing and the Host check."""
+    """Before every request (app.guard): the view's policy, after the routing and the Host check."""
     if request.routing_exception is not None:
         return
-    policy = getattr(current_app.view_functions[request.endpoint], "access", None)
+    app = current_app._get_current_object()  # once: each look through the proxy costs
+    policy = getattr(app.view_functions[request.endpoint], "access", None)
     if policy is None:
         raise Forbidden(f"{request.method} {request.path} declares no rule of who may call it, so nobody may.")
-    if not class_mode():
+    if app.config["ACCESS"] != "class":
         return
     if policy.public:
-        policy.check(request.view_args or {})  # a token is looked at only where the policy asks
+        policy.check(request.view_args)  # a token is looked at only where the policy asks
         return
-    if actor() is None and not _capability(policy):
-        raise auth.unauthorized("Sign in first (POST /api/auth/login) and send Authorization: Bearer <token>.")
-    who = actor()
-    if who is not None and not who.writes and request.method in WRITE_METHODS and not policy.read_token:
+    who = auth.signed_in(app)
+    if who is None:
+        if not _capability(policy):
+            raise auth.unauthorized("Sign in first (POST /api/auth/login) and send Authorization: Bearer <token>.")
+    elif not who.writes and not policy.read_token and request.method in WRITE_METHODS:
         raise Forbidden("This token may only read; sign in with scope write to change anything.")
-    policy.check(request.view_args or {})
+    if policy.check is not _nothing:
+        policy.check(request.view_args)
 
 
 # --- the learner a request is for ------------------------------------------------------
@@ -223,7 +226,3 @@ def new_session(values):
     in the class mode an id drawn at random from CAPABILITY_IDS (else ids count up)."""
     session_id = secrets.randbelow(CAPABILITY_IDS[1] - CAPABILITY_IDS[0]) + CAPABILITY_IDS[0] if class_mode() else None
     return {"learner_id": default_learner_id(), **values, "session_id": session_id}
-
-
-def init_app(app):
-    app.before_request(enforce)

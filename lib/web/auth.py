@@ -29,7 +29,7 @@ def unauthorized(sentence):
 def bearer_token():
     """The token of the Authorization header, None when there is no header, or a 401 when
     the header is not Bearer <token>."""
-    header = request.headers.get("Authorization")
+    header = request.environ.get("HTTP_AUTHORIZATION")  # the header, without a Headers lookup
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -54,34 +54,43 @@ def class_mode():
     return current_app.config["ACCESS"] == "class"
 
 
+_UNSET = object()
+
+
 def actor():
     """The signed-in account of the request as an Actor: None in the open mode, or when the
     request sends no Authorization header; a 401 for a token unknown, expired, revoked or
     of a disabled account. Looked up once per request."""
-    if not class_mode():
-        return None
-    if "actor" not in g:
-        token = bearer_token()
-        g.actor = None if token is None else _holder(token)
-    return g.actor
+    who = g.get("actor", _UNSET)
+    if who is _UNSET:
+        who = signed_in(current_app) if class_mode() else None
+    return who
 
 
-def _holder(token):
-    cache = current_app.extensions["lang_portal_tokens"]
-    key = accounts.token_hash(token)
-    kept = cache.get(key)
+def signed_in(app):
+    """The class mode's actor of the request (lib/web/access.py asks first), kept for the request."""
+    token = bearer_token()
+    who = g.actor = None if token is None else _holder(app, token)
+    return who
+
+
+def _holder(app, token):
+    # Kept by the token itself: a process's memory holds it during the request anyway, and
+    # a hash per request would cost what the rest of the lookup does.
+    cache = app.extensions["lang_portal_tokens"]
+    kept = cache.get(token)
     now = time.monotonic()
     if kept is not None and now < kept[1]:
         return kept[0]
     row = accounts.holder(get_db(), token)
     if row is None:
-        cache.pop(key, None)
+        cache.pop(token, None)
         raise unauthorized("This token is unknown, expired or revoked: sign in again (POST /api/auth/login).")
     who = Actor(**{k: row[k] for k in Actor.__dataclass_fields__})
     # Kept until the bound passes or the token expires, whichever comes first.
     expires_in = (clock.parse(row["expires_at"]) - clock.now()).total_seconds()
-    cache[key] = (who, now + min(TOKEN_CACHE_SECONDS, expires_in))
-    cache.move_to_end(key)
+    cache[token] = (who, now + min(TOKEN_CACHE_SECONDS, expires_in))
+    cache.move_to_end(token)
     while len(cache) > TOKEN_CACHE_SIZE:
         cache.popitem(last=False)
     return who
@@ -104,9 +113,9 @@ def identity():
     return f"account {who.account_id}" if who is not None else request.remote_addr or "unknown"
 
 
-def forget(token_hash):
+def forget(token):
     """Drop a token from this process's cache (it was revoked here)."""
-    current_app.extensions["lang_portal_tokens"].pop(token_hash, None)
+    current_app.extensions["lang_portal_tokens"].pop(token, None)
 
 
 def init_app(app):

@@ -14,6 +14,7 @@ from werkzeug.exceptions import BadRequest
 from lib import config
 
 # A host name or IPv4 address, or an IPv6 address in brackets, and an optional port.
+SEEN = 64  # good Host headers remembered as sent (host and port), so that most requests skip the parsing
 HOST = re.compile(r"(?P<host>[a-z0-9.-]+|\[[a-f0-9:.]+\])(?::(?P<port>[0-9]{1,5}))?")
 
 
@@ -26,17 +27,28 @@ def host_of(header):
 
 
 def require_trusted_host():
-    """before_request: a Host that is not one of TRUSTED_HOSTS is a 400."""
-    header = request.headers.get("Host")
+    """Before every request (app.guard): a Host that is not one of TRUSTED_HOSTS is a 400."""
+    header = request.environ.get("HTTP_HOST")
+    served = current_app.extensions["lang_portal_hosts"]
+    if header in served.seen:  # the headers already found good, as sent
+        return
     if header is None:
         raise BadRequest("Send a Host header naming this server (HTTP/1.1 requires one).")
-    if host_of(header) not in current_app.extensions["lang_portal_hosts"]:
+    if host_of(header) not in served.hosts:
         raise BadRequest(
             f"This server does not answer to the host {header[:100]!r}; "
             f"call it at {current_app.config['PUBLIC_URL']} (LANG_PORTAL_TRUSTED_HOSTS lists the names it answers to)."
         )
+    if len(served.seen) < SEEN:
+        served.seen.add(header)
+
+
+class Served:
+    """The hosts the server answers to, and the Host headers found to name one of them."""
+
+    def __init__(self, hosts):
+        self.hosts, self.seen = hosts, set()
 
 
 def init_app(app):
-    app.extensions["lang_portal_hosts"] = config.trusted_hosts(app.config)
-    app.before_request(require_trusted_host)
+    app.extensions["lang_portal_hosts"] = Served(config.trusted_hosts(app.config))
