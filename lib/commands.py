@@ -1,5 +1,5 @@
 """The command line: flask --app app init-db | seed | reset-history | check-db | import-words
-| reschedule | import-reviews, and the accounts of a class deployment: create-class |
+| reschedule | optimize | import-reviews, and the accounts of a class deployment: create-class |
 create-account | set-password | disable-account | revoke-tokens. Each command calls the same rules (lib/domain/) as the routes,
 and says what failed in one line with a non-zero exit."""
 
@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lib import db, schema
-from lib.domain import accounts, answers, counters, learners, memory, resets, vocabulary
+from lib.domain import accounts, answers, counters, learners, memory, resets, schedules, vocabulary
 from lib.domain import seed as seeding
 from lib.domain.errors import DomainError
 from lib.files import review_logs, seed, words
@@ -149,6 +149,34 @@ def reschedule_command(learner_id):
             click.echo(f"Learner {each}: {count} words rescheduled.")
 
 
+@click.command("optimize")
+@with_appcontext
+@click.option("--learner", "learner_id", type=int, required=True, help="Whose parameters to fit.")
+def optimize_command(learner_id):
+    """Fit the learner's FSRS parameters to their answers, store them and reschedule every
+    word: what POST /api/learners/:id/schedule/optimize does, in the foreground."""
+    with cli_db() as conn:
+        learner = _learner(conn, learner_id)
+        try:
+            with click.progressbar(length=1000, label=f"Fitting learner {learner_id}") as bar:
+
+                def progress(done):
+                    bar.update(int(done * 1000) - bar.pos)
+
+                fitted, previous, log = schedules.fit(conn, learner, progress=progress)
+                bar.update(1000 - bar.pos)
+        except DomainError as e:
+            raise click.ClickException(str(e)) from None
+        with conn.transaction():
+            result = schedules.store(conn, learner, fitted, log, previous)
+    after = result["evaluation"]
+    click.echo(
+        f"Learner {learner_id}: log loss {previous['log_loss']:.4f} -> {after['log_loss']:.4f}, "
+        f"RMSE(bins) {previous['rmse_bins']:.4f} -> {after['rmse_bins']:.4f} over {after['reviews']} answers; "
+        "parameters stored and every word rescheduled."
+    )
+
+
 @click.command("import-reviews")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -258,6 +286,7 @@ def init_app(app):
         check_db_command,
         import_words_command,
         reschedule_command,
+        optimize_command,
         import_reviews_command,
         create_class_command,
         create_account_command,

@@ -5,6 +5,7 @@ import json
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
@@ -153,6 +154,47 @@ def test_the_numpy_model_predicts_what_py_fsrs_does():
     assert sorted(predicted) == pytest.approx(sorted(expected), rel=1e-9)
 
 
+def random_log(seed, words=80):
+    """Words answered 1 to 25 times, every grade, on the same day and days apart."""
+    rng = random.Random(seed)
+    sequences = []
+    for _ in range(words):
+        day, sequence = 738000.0, []
+        for k in range(rng.randint(1, 25)):
+            day += rng.choice([0, 1, 3, 10, 40]) if k else 0
+            sequence.append((rng.choice([1, 2, 3, 3, 4]), day))
+        sequences.append(sequence)
+    return fitting.Log(sequences)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_gradient_is_the_log_losses_derivative(seed):
+    """loss_and_gradient against central differences of log_losses, at parameters drawn
+    around the defaults inside py-fsrs's bounds (every parameter has a term in the log)."""
+    log = random_log(seed)
+    rng = np.random.default_rng(seed)
+    lower, upper = np.array(fitting.LOWER_BOUNDS_PARAMETERS), np.array(fitting.UPPER_BOUNDS_PARAMETERS)
+    w = np.clip(np.array(DEFAULT_PARAMETERS) * rng.uniform(0.8, 1.2, 21), lower + 1e-3, upper - 1e-3)
+    loss, gradient = fitting.loss_and_gradient(log, w)
+    assert loss == pytest.approx(fitting.log_losses(log, w)[0], rel=1e-12)
+    numeric = []
+    for i in range(21):
+        h = 1e-6 * max(1.0, abs(w[i]))
+        up, down = w.copy(), w.copy()
+        up[i], down[i] = w[i] + h, w[i] - h
+        numeric.append((fitting.log_losses(log, up)[0] - fitting.log_losses(log, down)[0]) / (2 * h))
+    assert gradient == pytest.approx(np.array(numeric), rel=1e-4, abs=1e-8)
+    assert np.count_nonzero(gradient) == 21
+
+
+def test_a_fit_lowers_the_log_loss_and_reports_its_progress():
+    log = random_log(4, words=200)
+    done = []
+    fitted = fitting.fit(log, DEFAULT_PARAMETERS, progress=done.append)
+    assert fitting.log_losses(log, fitted)[0] < fitting.log_losses(log, DEFAULT_PARAMETERS)[0] - 0.001
+    assert done and done == sorted(done) and 0 < done[-1] <= 1
+
+
 # --- the queue ------------------------------------------------------------------------------
 
 
@@ -278,6 +320,33 @@ def test_optimizing_fits_stores_and_reschedules(client, conn, session_id, at, mo
     with db.transaction(conn):
         memory.rebuild(conn, {"id": 1, "fsrs_parameters": json.dumps(stored), "desired_retention": 0.9})
     assert memory_rows(conn) == rescheduled
+
+
+def test_the_optimize_command_fits_as_the_endpoint_does(client, runner, conn, session_id, at, monkeypatch):
+    monkeypatch.setattr(fitting, "MIN_REVIEWS_TO_FIT", 30)
+    rng = random.Random(11)
+    day = date(2026, 1, 1)
+    for _ in range(150):
+        day += timedelta(days=rng.choice([0, 1, 1, 2, 4]))
+        at(day.isoformat())
+        answer(client, session_id, rng.randint(1, 12), grade=rng.choice([1, 3, 3, 3, 4]))
+    before = client.get("/api/learners/1/schedule").get_json()
+    result = runner.invoke(args=["optimize", "--learner", "1"])
+    assert result.exit_code == 0, result.output
+    after = client.get("/api/learners/1/schedule").get_json()
+    assert after["parameters"] != before["parameters"]
+    assert after["evaluation"]["log_loss"] < before["evaluation"]["log_loss"]
+    assert f"log loss {before['evaluation']['log_loss']:.4f} -> {after['evaluation']['log_loss']:.4f}" in result.output
+    assert "Fitting learner 1" in result.output
+
+
+def test_the_optimize_command_refuses_too_few_answers_and_a_missing_learner(runner, conn):
+    before = snapshot(conn)
+    too_few = runner.invoke(args=["optimize", "--learner", "1"])
+    assert too_few.exit_code == 1 and "Fitting needs at least 400 answers" in too_few.output
+    missing = runner.invoke(args=["optimize", "--learner", "99"])
+    assert missing.exit_code == 1 and "There is no learner 99." in missing.output
+    assert snapshot(conn) == before
 
 
 # --- import-reviews -------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ def schedule(learner, log):
     }
 
 
-def fit(conn, learner):
+def fit(conn, learner, progress=None):
     """(parameters fitted to the learner's answers, the current ones' evaluation, the log);
-    Unprocessable below the answers a fit needs. Reads only: store() keeps the result."""
+    Unprocessable below the answers a fit needs. Reads only: store() keeps the result.
+    progress(share done), when given, is called by the fitting loop (fitting.fit)."""
     log = answers_log(conn, learner["id"])
     if log.reviews < fitting.MIN_REVIEWS_TO_FIT:
         raise Unprocessable(
@@ -36,7 +37,7 @@ def fit(conn, learner):
             f"nor one on the same learning day as the one before); learner {learner['id']} has {log.reviews}."
         )
     current = memory.parameters_of(learner)
-    return fitting.fit(log, current), fitting.evaluate(log, current), log
+    return fitting.fit(log, current, progress=progress), fitting.evaluate(log, current), log
 
 
 def store(conn, learner, fitted, log, previous):
