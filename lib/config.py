@@ -122,6 +122,9 @@ SETTINGS = {
     # Sized for a class of 40 behind one address (docs/api.md, Limits).
     "FEEDBACK_RATE_LIMIT": ("LANG_PORTAL_FEEDBACK_LIMIT", "120 per minute", _text),
     "REVIEW_RATE_LIMIT": ("LANG_PORTAL_REVIEW_LIMIT", "6000 per minute", _text),
+    # What reads or fits a learner's whole history (schedule, review-log export, a fit).
+    "HISTORY_RATE_LIMIT": ("LANG_PORTAL_HISTORY_LIMIT", "30 per minute", _text),
+    "OPTIMIZE_RATE_LIMIT": ("LANG_PORTAL_OPTIMIZE_LIMIT", "10 per hour", _text),
     # Sign-ins, counted whether they succeed or not: per username, and per address (a class
     # behind one address signs in at once).
     "LOGIN_RATE_LIMIT": ("LANG_PORTAL_LOGIN_LIMIT", "10 per minute", _text),

@@ -9,8 +9,9 @@ from lib.db import get_db
 from lib.domain import answers, groups, learners, words
 from lib.files import anki, review_logs, xapi
 from lib.files import words as word_files
-from lib.web import downloads, query
+from lib.web import downloads, query, ratelimit
 from lib.web.access import LEARNER_IN_PATH, LEARNER_IN_QUERY, SIGNED_IN, allow
+from lib.web.ratelimit import limited
 
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
@@ -38,6 +39,7 @@ def export_group_anki(group_id):
 
 @bp.get("/learners/<id:learner_id>/reviews.csv")
 @allow(LEARNER_IN_PATH)
+@limited(lambda: ratelimit.HISTORY)
 def export_review_log(learner_id):
     """Every answer of the learner, oldest first, one row each; ?format=fsrs gives py-fsrs's
     column names. Streamed: a million answers cost the memory of a thousand."""

@@ -5,10 +5,11 @@ from flask import Blueprint
 
 from lib.db import get_db
 from lib.domain import learners, schedules
-from lib.web import access, forms, query
+from lib.web import access, forms, query, ratelimit
 from lib.web.access import ADMIN, CHANGE_LEARNER_IN_PATH, LEARNER_IN_PATH, SIGNED_IN, allow
 from lib.web.body import json_body
 from lib.web.idempotency import idempotent_transaction
+from lib.web.ratelimit import limited
 
 bp = Blueprint("learners", __name__, url_prefix="/api/learners")
 
@@ -44,6 +45,7 @@ def update_learner(learner_id):
 
 @bp.get("/<id:learner_id>/schedule")
 @allow(LEARNER_IN_PATH)
+@limited(lambda: ratelimit.HISTORY)
 def show_schedule(learner_id):
     """The learner's FSRS parameters and desired retention, and how well they predict the
     learner's own answers."""
@@ -53,6 +55,7 @@ def show_schedule(learner_id):
 
 @bp.post("/<id:learner_id>/schedule/optimize")
 @allow(CHANGE_LEARNER_IN_PATH)
+@limited(lambda: ratelimit.OPTIMIZE)
 def optimize_schedule(learner_id):
     """Fit the parameters to the learner's answers, store them, and reschedule every word."""
     forms.empty()

@@ -41,6 +41,25 @@ def test_word_reviews_are_limited_separately(limited_client, conn):
     assert count(conn, "word_review_items") == 5
 
 
+def test_reading_a_whole_history_is_limited(app):
+    """The schedule and the review-log export share one budget; the fit has its own, which
+    a refused fit (too few answers) does not use."""
+    client = make_app(
+        app.config["DATABASE"],
+        RATELIMIT_ENABLED=True,
+        HISTORY_RATE_LIMIT="3 per minute",
+        OPTIMIZE_RATE_LIMIT="1 per hour",
+    ).test_client()
+    statuses = [
+        client.get(path).status_code for path in ["/api/learners/1/schedule", "/api/learners/1/reviews.csv"] * 2
+    ]
+    assert statuses == [200, 200, 200, 429]
+    refused = client.get("/api/learners/1/schedule")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    fits = [client.post("/api/learners/1/schedule/optimize", json={}).status_code for _ in range(3)]
+    assert fits == [422, 422, 422]  # too few answers: nothing stored, nothing counted
+
+
 def test_rate_limits_are_off_in_tests_by_default(client, session_id):
     path = f"/api/study_sessions/{session_id}/review"
     assert all(client.post(path, json={"word_id": 1, "correct": True}).status_code == 200 for _ in range(30))

@@ -1,5 +1,6 @@
 """Rate limits per signed-in account, else per client address, on the routes that need them
-(session feedback, word answers, sign-ins, unknown session ids), answered with a JSON 429
+(session feedback, word answers, sign-ins, unknown session ids, and what reads or fits
+a learner's whole history), answered with a JSON 429
 and Retry-After.
 
 Only a request that stored something counts against a limit: a learner in a class behind
@@ -89,6 +90,10 @@ def limited(choose):
     return decorate
 
 
+HISTORY = ("HISTORY_RATE_LIMIT", "history")
+OPTIMIZE = ("OPTIMIZE_RATE_LIMIT", "optimize")
+
+
 def refuse_when_over(text, scope, who):
     """A 429 with Retry-After when who has used up the limit text (notation of `limits`)
     in scope; counted by count(). Nothing when rate limits are off."""
@@ -126,3 +131,5 @@ def init_app(app):
     _parsed(app.config["REVIEW_RATE_LIMIT"])
     _parsed(app.config["LOGIN_RATE_LIMIT"])
     _parsed(app.config["LOGIN_ADDRESS_RATE_LIMIT"])
+    _parsed(app.config["HISTORY_RATE_LIMIT"])
+    _parsed(app.config["OPTIMIZE_RATE_LIMIT"])
