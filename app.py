@@ -5,7 +5,7 @@ import os
 
 from flask import Flask, request
 
-from lib import commands, config, db, schema
+from lib import commands, config, db, schema, worker
 from lib.domain import seed as seeding
 from lib.files import seed
 from lib.web import access, auth, body, cors, errors, hosts, ratelimit
@@ -18,6 +18,7 @@ from routes import (
     docs,
     exports,
     groups,
+    jobs,
     learners,
     study_activities,
     study_queue,
@@ -52,6 +53,7 @@ def create_app(test_config=None):
     app.before_request(guard)
     cors.init_app(app, {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])})
     commands.init_app(app)
+    worker.init_app(app)
     for module in (
         words,
         groups,
@@ -63,6 +65,7 @@ def create_app(test_config=None):
         exports,
         admin,
         accounts,
+        jobs,
         docs,
     ):
         app.register_blueprint(module.bp)
@@ -77,6 +80,13 @@ def guard():
     if request.method in body.WRITE_METHODS and request.routing_exception is None:
         auth.require_token()  # the open mode's token, when one is set
         body.require_json_writes()
+
+
+def serving_app():
+    """The app of a serving process, its job worker started (serve.py makes one per process)."""
+    app = create_app()
+    worker.of(app).start()
+    return app
 
 
 def prepare_database(app):
@@ -96,6 +106,7 @@ def main():
     logging.basicConfig(level=logging.INFO)
     app = create_app()
     prepare_database(app)
+    worker.of(app).start()
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
 
 

@@ -189,10 +189,10 @@ def run(factory):
 
 
 def main():
-    from app import create_app, prepare_database
+    from app import create_app, prepare_database, serving_app
 
     prepare_database(create_app())  # create_app reads and checks every LANG_PORTAL_* setting
-    run(create_app)
+    run(serving_app)
 
 
 if __name__ == "__main__":

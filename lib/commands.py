@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lib import db, schema
+from lib import db, schema, worker
 from lib.domain import accounts, answers, counters, learners, memory, resets, schedules, vocabulary
 from lib.domain import seed as seeding
 from lib.domain.errors import DomainError
@@ -167,14 +167,31 @@ def optimize_command(learner_id):
                 bar.update(1000 - bar.pos)
         except DomainError as e:
             raise click.ClickException(str(e)) from None
-        with conn.transaction():
-            result = schedules.store(conn, learner, fitted, log, previous)
+        result = schedules.store(conn, learner, fitted, log, previous)
     after = result["evaluation"]
     click.echo(
         f"Learner {learner_id}: log loss {previous['log_loss']:.4f} -> {after['log_loss']:.4f}, "
         f"RMSE(bins) {previous['rmse_bins']:.4f} -> {after['rmse_bins']:.4f} over {after['reviews']} answers; "
         "parameters stored and every word rescheduled."
     )
+
+
+@click.command("run-job", hidden=True)
+@with_appcontext
+@click.argument("job_id", type=int)
+@click.option("--owner", required=True)
+def run_job_command(job_id, owner):
+    """Run a job a worker has taken (lib/worker.py starts this in a process of its own)."""
+    os.nice(10)  # the serving processes' requests come first for the cores
+    conn = db.connect_app_db(current_app)
+    try:
+        job = conn.row(
+            "SELECT id, kind, learner_id FROM jobs WHERE id = ? AND owner = ? AND state = 'running'", (job_id, owner)
+        )
+        if job is not None:
+            worker.Worker(current_app._get_current_object(), owner=owner).run(conn, job)
+    finally:
+        conn.close()
 
 
 @click.command("import-reviews")
@@ -287,6 +304,7 @@ def init_app(app):
         import_words_command,
         reschedule_command,
         optimize_command,
+        run_job_command,
         import_reviews_command,
         create_class_command,
         create_account_command,

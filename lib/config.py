@@ -43,6 +43,12 @@ def _count(value):
     return int(value)
 
 
+def _workers(value):
+    if not (value.isdigit() and 0 <= int(value) <= 16):
+        raise ConfigError(f"must be a whole number from 0 to 16, not {value!r}")
+    return int(value)
+
+
 def _synchronous(value):
     if value.upper() not in SYNCHRONOUS_MODES:
         raise ConfigError(f"must be one of {', '.join(SYNCHRONOUS_MODES)}, not {value!r}")
@@ -123,6 +129,10 @@ SETTINGS = {
     "FEEDBACK_RATE_LIMIT": ("LANG_PORTAL_FEEDBACK_LIMIT", "120 per minute", _text),
     "REVIEW_RATE_LIMIT": ("LANG_PORTAL_REVIEW_LIMIT", "6000 per minute", _text),
     # What reads or fits a learner's whole history (schedule, review-log export, a fit).
+    # Background jobs (lib/worker.py): threads per server process that run them (0: none),
+    # and how many may wait before a new one is refused with 503.
+    "JOB_WORKERS": ("LANG_PORTAL_JOB_WORKERS", "1", _workers),
+    "JOB_QUEUE": ("LANG_PORTAL_JOB_QUEUE", "20", _count),
     "HISTORY_RATE_LIMIT": ("LANG_PORTAL_HISTORY_LIMIT", "30 per minute", _text),
     "OPTIMIZE_RATE_LIMIT": ("LANG_PORTAL_OPTIMIZE_LIMIT", "10 per hour", _text),
     # Sign-ins, counted whether they succeed or not: per username, and per address (a class

@@ -1,10 +1,11 @@
 """Learners: each has their own history, figures, time zone and learning day, and their
 own scheduler."""
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
+from lib import worker
 from lib.db import get_db
-from lib.domain import learners, schedules
+from lib.domain import jobs, learners, schedules
 from lib.web import access, forms, query, ratelimit
 from lib.web.access import ADMIN, CHANGE_LEARNER_IN_PATH, LEARNER_IN_PATH, SIGNED_IN, allow
 from lib.web.body import json_body
@@ -57,9 +58,15 @@ def show_schedule(learner_id):
 @allow(CHANGE_LEARNER_IN_PATH)
 @limited(lambda: ratelimit.OPTIMIZE)
 def optimize_schedule(learner_id):
-    """Fit the parameters to the learner's answers, store them, and reschedule every word."""
+    """Queue a fit of the learner's parameters (a job: 202 and its Location), or answer the
+    learner's fit already queued or running (200); below the answers a fit needs, a 422 at once."""
     forms.empty()
-    learner = learners.get(get_db(), learner_id)
-    fitted, previous, log = schedules.fit(get_db(), learner)
+    learners.get(get_db(), learner_id)
+    schedules.require_enough(get_db(), learner_id)
     with idempotent_transaction() as write:
-        return write.answer(schedules.store(write.conn, learner, fitted, log, previous))
+        job, new = jobs.submit(write.conn, "optimize", learner_id, current_app.config["JOB_QUEUE"])
+        response = write.answer(job, status=202 if new else 200)
+    response.headers["Location"] = f"/api/jobs/{job['id']}"
+    worker.of(current_app).start()
+    worker.of(current_app).wake.set()
+    return response

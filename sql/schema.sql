@@ -377,3 +377,25 @@ CREATE TABLE tokens (
     revoked_at TEXT
 );
 CREATE INDEX tokens_account ON tokens (account_id);
+
+-- Background jobs (lib/domain/jobs.py, lib/worker.py), such as fitting a learner's FSRS
+-- parameters: one queued or running per learner and kind; a running job's owner renews
+-- its lease, and a job whose lease ran out is run again.
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('optimize')),
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    progress REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    result TEXT,
+    error TEXT,
+    owner TEXT,
+    lease_until TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1))
+);
+CREATE UNIQUE INDEX jobs_one_active ON jobs (learner_id, kind) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_waiting ON jobs (state, id) WHERE state IN ('queued', 'running');

@@ -29,8 +29,11 @@ SEED_WORDS = 27
 
 def make_app(database, **settings):
     """An app on the database file, with the tests' seed; every response its test client
-    receives is checked against openapi.yaml. Rate limits are off unless settings say."""
-    app = create_app({"TESTING": True, "DATABASE": str(database), "SEED_DIR": str(TEST_SEED_DIR), **settings})
+    receives is checked against openapi.yaml. Rate limits are off unless settings say; jobs run only when the test runs them."""
+    app = create_app(
+        # No worker threads: a test runs the jobs it submits in its own thread (run_pending).
+        {"TESTING": True, "DATABASE": str(database), "SEED_DIR": str(TEST_SEED_DIR), "JOB_WORKERS": 0, **settings}
+    )
     app.test_client_class = ContractClient
     return app
 
@@ -116,7 +119,7 @@ class People:
     """A class deployment's people, made in a database once (tests/conftest.py, class_file):
     an admin; a teacher of class A; alice, a learner in class A, and bob, one in class B,
     each with a study session (ids drawn at random, as the class mode draws them) holding an
-    answer; a token of each, and a read token of alice's. Learner 1 has no account."""
+    answer and a queued fit; a token of each, and a read token of alice's. Learner 1 has no account."""
 
     PASSWORD = "correct horse battery"
 
@@ -147,6 +150,14 @@ class People:
                 sessions.create(conn, 1, 1, people.learner_ids[who], session_id=session_id)
                 answers.record_in_session(conn, session_id, [{"word_id": 1, "correct": True, "grade": 3}])
                 people.session_ids[who] = session_id
+            people.job_ids = {
+                who: conn.scalar(
+                    "INSERT INTO jobs (kind, learner_id, created_at) VALUES ('optimize', ?, '2026-01-01T00:00:00Z') "
+                    "RETURNING id",
+                    (people.learner_ids[who],),
+                )
+                for who in ("alice", "bob")
+            }
         return people
 
     def headers(self, who):

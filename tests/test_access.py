@@ -39,8 +39,16 @@ LEARNER_POLICIES = {
     access.READ_SESSION,
     access.CHANGE_SESSION,
     access.ANSWER_SESSION,
+    access.READ_JOB,
+    access.CHANGE_JOB,
 }
-CHANGES = {access.CHANGE_LEARNER_IN_PATH, access.START_SESSION, access.CHANGE_SESSION, access.ANSWER_SESSION}
+CHANGES = {
+    access.CHANGE_LEARNER_IN_PATH,
+    access.START_SESSION,
+    access.CHANGE_SESSION,
+    access.ANSWER_SESSION,
+    access.CHANGE_JOB,
+}
 
 
 @pytest.fixture
@@ -94,6 +102,8 @@ def call(client, people, endpoint, method, rule, who, target):
         values["learner_id"] = people.learner_ids[target]
     if "<id:session_id>" in rule:
         values["session_id"] = people.session_ids[target]
+    if "<id:job_id>" in rule:
+        values["job_id"] = people.job_ids[target]
     policy = client.application.view_functions[endpoint].access
     if policy is access.LEARNER_IN_QUERY:
         values["learner_id"] = people.learner_ids[target]
@@ -114,6 +124,7 @@ def outcome(response, people, target):
     if response.status_code == 404 and sentence not in (
         f"Learner {people.learner_ids[target]} not found.",
         f"Study session {people.session_ids[target]} not found.",
+        f"Job {people.job_ids[target]} not found.",
     ):
         return OK
     return response.status_code

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from lib import db
+from lib import db, worker
 from lib.domain import clock, fitting, memory
 from tests.helpers import count, error_of, snapshot
 
@@ -309,8 +309,9 @@ def test_optimizing_fits_stores_and_reschedules(client, conn, session_id, at, mo
         at(day.isoformat())
         answer(client, session_id, rng.randint(1, 12), grade=rng.choice([1, 3, 3, 3, 4]))
     response = client.post("/api/learners/1/schedule/optimize", json={})
-    assert response.status_code == 200
-    body = response.get_json()
+    assert response.status_code == 202
+    worker.of(client.application).run_pending()
+    body = client.get(response.headers["Location"]).get_json()["result"]
     assert body["evaluation"]["log_loss"] <= body["previous_evaluation"]["log_loss"]
     stored = json.loads(conn.execute("SELECT fsrs_parameters FROM learners WHERE id = 1").fetchone()["fsrs_parameters"])
     assert stored == body["parameters"] != list(DEFAULT_PARAMETERS)

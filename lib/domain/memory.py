@@ -128,23 +128,41 @@ def _store(conn, learner_id, word_id, memory):
 def rebuild(conn, learner):
     """Make the learner's memory of every word again from their answers, in the order
     they were recorded, inside the caller's transaction. Returns how many words."""
+    states, _ = states_from_answers(conn, learner)
+    store_states(conn, learner["id"], states)
+    return len(states)
+
+
+def states_from_answers(conn, learner, progress=None, word_ids=None):
+    """({word: the memory its answers make, in the order recorded}, the id of the newest
+    answer read): reads only, so it may run outside a transaction (a fit's reschedule
+    does, and then brings the words answered meanwhile up to date: store_states). Only
+    word_ids' when given. progress(words done) is called every 1,000 words."""
     scheduler = scheduler_for(learner)
-    rows = conn.execute(
-        "SELECT word_id, grade, learning_day FROM word_review_items WHERE learner_id = ? ORDER BY word_id, id",
-        (learner["id"],),
+    only = f" AND word_id IN ({', '.join('?' * len(word_ids))})" if word_ids else ""
+    rows = conn.stream(
+        f"SELECT id, word_id, grade, learning_day FROM word_review_items WHERE learner_id = ?{only} ORDER BY word_id, id",
+        (learner["id"], *(word_ids or ())),
     )
-    words, word_id, memory = 0, None, NEW
+    states, newest, word_id, memory = {}, 0, None, NEW
     for row in rows:
         if row["word_id"] != word_id:
             if word_id is not None:
-                _store(conn, learner["id"], word_id, memory)
-                words += 1
+                states[word_id] = memory
+                if progress is not None and len(states) % 1000 == 0:
+                    progress(len(states))
             word_id, memory = row["word_id"], NEW
         memory = advance(memory, row["grade"], row["learning_day"], scheduler)
+        newest = max(newest, row["id"])
     if word_id is not None:
-        _store(conn, learner["id"], word_id, memory)
-        words += 1
-    return words
+        states[word_id] = memory
+    return states, newest
+
+
+def store_states(conn, learner_id, states):
+    """Keep the memory states made by states_from_answers, inside the caller's transaction."""
+    for word_id, memory in states.items():
+        _store(conn, learner_id, word_id, memory)
 
 
 def rebuild_missing(conn):

@@ -18,6 +18,9 @@ class Engine(ABC):
     NAME = None
     DRIVER_ERROR = None  # the driver's base exception class
     INTEGRITY_ERROR = None  # a constraint was violated
+    # What a SELECT of rows to take ends with, so that two servers never take the same row
+    # at once and neither waits on the other (PostgreSQL); "" where writes are one at a time.
+    SKIP_LOCKED = ""
 
     @abstractmethod
     def connect(self, target, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):

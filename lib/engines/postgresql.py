@@ -178,6 +178,7 @@ class PostgreSQL(base.Engine):
     NAME = "postgresql"
     DRIVER_ERROR = psycopg.Error
     INTEGRITY_ERROR = psycopg.IntegrityError
+    SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
     def connect(self, target, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
         """One connection of its own (commands, tests). synchronous and group_commit are

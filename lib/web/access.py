@@ -15,7 +15,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import Forbidden
 
 from lib.db import get_db
-from lib.domain import MAX_ID, access, clock, learners
+from lib.domain import MAX_ID, access, clock, jobs, learners
 from lib.domain.errors import NotFound
 from lib.web import auth, forms, ratelimit
 from lib.web.auth import actor, class_mode
@@ -162,6 +162,25 @@ def _change_session(args):
         raise Forbidden(f"This account may read study session {args['session_id']} but not write into it.")
 
 
+def _job_learner(job_id):
+    learner_id = jobs.learner_of(get_db(), job_id)
+    try:
+        _see(learner_id)
+    except NotFound:
+        raise NotFound(f"Job {job_id} not found.") from None
+    return learner_id
+
+
+def _read_job(args):
+    _job_learner(args["job_id"])
+
+
+def _change_job(args):
+    learner_id = _job_learner(args["job_id"])
+    if not access.can_change(actor(), learner_id):
+        raise Forbidden(f"This account may read job {args['job_id']} but not cancel it.")
+
+
 PUBLIC = Policy("public", _nothing, public=True)
 SIGNED_IN = Policy("signed in", _nothing, read_token=True)
 ADMIN = Policy("admin", _admin)
@@ -172,6 +191,8 @@ CHANGE_LEARNER_IN_PATH = Policy("who changes the learner", _change_learner_in_pa
 START_SESSION = Policy("who changes the body's learner", _start_session)
 READ_SESSION = Policy("who sees the session's learner", _read_session)
 CHANGE_SESSION = Policy("who changes the session's learner", _change_session)
+READ_JOB = Policy("who sees the job's learner", _read_job)
+CHANGE_JOB = Policy("who changes the job's learner", _change_job)
 ANSWER_SESSION = Policy("who changes the session's learner, or its id alone for answers", _change_session)
 
 

@@ -49,7 +49,14 @@ def _read_at_most(stream, limit):
 
 def require_json_writes():
     """A write (the caller checks it is one, to a route that exists) must be JSON in UTF-8
-    (415) and no larger than the limit (413)."""
+    (415) and no larger than the limit (413). A DELETE without a body needs no type: no
+    form or no-cors request of another site can send one (the browser asks first)."""
+    if (
+        request.method == "DELETE"
+        and not request.content_length
+        and "chunked" not in request.headers.get("Transfer-Encoding", "")
+    ):
+        return
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(
             f"Send writes as JSON with Content-Type: application/json (got {request.mimetype or 'none'}); "

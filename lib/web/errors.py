@@ -67,6 +67,8 @@ DOMAIN_STATUS = {domain.NotFound: NotFound, domain.Conflict: Conflict, domain.Un
 
 def handle_domain_error(e):
     """A rule's refusal, answered with its kind's status and its sentence."""
+    if isinstance(e, domain.Busy):
+        return handle_http_error(Unavailable(str(e), retry_after=e.retry_after))
     status = next(status for kind, status in DOMAIN_STATUS.items() if isinstance(e, kind))
     error = status(str(e))
     error.extra = e.extra

@@ -1,0 +1,259 @@
+"""Background jobs (lib/domain/jobs.py, lib/worker.py, routes/jobs.py): a fit queued by
+POST .../schedule/optimize, its states and progress, cancelling, a job cut off by a
+restart, one fit per learner, the queue's bound, and two workers on one database."""
+
+import random
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from lib import db, worker
+from lib.domain import fitting, jobs
+from tests.helpers import error_of, make_app
+
+
+@pytest.fixture
+def enough(monkeypatch):
+    """Fits need 30 answers that count here, not 400."""
+    monkeypatch.setattr(fitting, "MIN_REVIEWS_TO_FIT", 30)
+
+
+def give_answers(app, tmp_path, learner_id, seed=11, count=150, words=12):
+    """A review log of count answers to words words, a few a day, imported for the learner."""
+    rng = random.Random(seed)
+    day, lines = date(2026, 1, 1), ["word_id,grade,reviewed_at,duration_ms"]
+    for _ in range(count):
+        day += timedelta(days=rng.choice([0, 1, 1, 2, 4]))
+        lines.append(f"{rng.randint(1, words)},{rng.choice([1, 3, 3, 3, 4])},{day.isoformat()}T12:00:00Z,")
+    path = tmp_path / f"log-{learner_id}-{seed}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-reviews", str(path), "--learner", str(learner_id)])
+    assert result.exit_code == 0, result.output
+
+
+def optimize(client, learner_id=1):
+    return client.post(f"/api/learners/{learner_id}/schedule/optimize", json={})
+
+
+def test_a_fit_is_a_job_that_ends_done_with_the_new_schedule(app, client, tmp_path, enough):
+    give_answers(app, tmp_path, 1)
+    before = client.get("/api/learners/1/schedule").get_json()
+    queued = optimize(client)
+    assert queued.status_code == 202
+    job = queued.get_json()
+    assert queued.headers["Location"] == f"/api/jobs/{job['id']}"
+    assert (job["state"], job["progress"], job["kind"], job["learner_id"]) == ("queued", 0, "optimize", 1)
+    assert job["started_at"] is job["finished_at"] is job["result"] is job["error"] is None
+    again = optimize(client)  # one fit per learner: the same job
+    assert again.status_code == 200 and again.get_json()["id"] == job["id"]
+    assert client.get("/api/learners/1/schedule").get_json() == before  # nothing changes until it runs
+
+    assert worker.of(app).run_pending() == [job["id"]]
+    done = client.get(f"/api/jobs/{job['id']}").get_json()
+    assert (done["state"], done["progress"], done["error"]) == ("done", 1, None)
+    assert done["started_at"] <= done["finished_at"]
+    result = done["result"]
+    assert result["previous_evaluation"] == before["evaluation"]
+    assert result["evaluation"]["log_loss"] < before["evaluation"]["log_loss"]
+    assert client.get("/api/learners/1/schedule").get_json()["parameters"] == result["parameters"]
+    assert optimize(client).status_code == 202  # a new fit once the last has ended
+
+
+def test_too_few_answers_is_a_422_at_once_and_queues_nothing(client, conn):
+    response = optimize(client)
+    assert response.status_code == 422 and "at least 400" in error_of(response)
+    assert conn.scalar("SELECT count(*) FROM jobs") == 0
+
+
+def test_the_count_of_answers_that_count_is_the_logs(app, conn, tmp_path):
+    give_answers(app, tmp_path, 1)
+    from lib.domain import schedules
+
+    assert schedules.counted_answers(conn, 1) == schedules.answers_log(conn, 1).reviews > 0
+
+
+def test_a_queued_job_is_cancelled_at_once_and_an_ended_one_stays(app, client, conn, tmp_path, enough):
+    give_answers(app, tmp_path, 1)
+    job = optimize(client).get_json()
+    cancelled = client.delete(f"/api/jobs/{job['id']}")
+    assert cancelled.status_code == 200 and cancelled.get_json()["state"] == "cancelled"
+    again = client.delete(f"/api/jobs/{job['id']}")
+    assert again.status_code == 409 and "has ended (cancelled)" in error_of(again)
+    assert worker.of(app).run_pending() == []
+    assert client.get(f"/api/jobs/{job['id']}").get_json()["state"] == "cancelled"
+    assert client.get("/api/jobs/999").status_code == 404
+
+
+def test_a_running_job_cancelled_stops_and_stores_nothing(app, client, tmp_path, enough, monkeypatch):
+    give_answers(app, tmp_path, 1)
+    before = client.get("/api/learners/1/schedule").get_json()["parameters"]
+    job = optimize(client).get_json()
+    fit = fitting.fit
+    answers = []
+
+    def cancelled_midway(log, start, max_iterations=100, progress=None):
+        def report(done):
+            if not answers:  # the learner cancels while the fit runs
+                answers.append(client.delete(f"/api/jobs/{job['id']}"))
+            progress(done)
+
+        return fit(log, start, max_iterations, progress=report)
+
+    monkeypatch.setattr(fitting, "fit", cancelled_midway)
+    worker.of(app).run_pending()
+    assert answers[0].status_code == 200 and answers[0].get_json()["state"] == "running"
+    ended = client.get(f"/api/jobs/{job['id']}").get_json()
+    assert ended["state"] == "cancelled" and ended["result"] is None and ended["finished_at"]
+    assert client.get("/api/learners/1/schedule").get_json()["parameters"] == before
+
+
+def test_a_job_cut_off_by_a_restart_is_run_again(app, client, conn, tmp_path, enough):
+    """A running job whose owner died (its lease ran out) is taken again; one whose owner
+    is alive (its lease runs) is left to it."""
+    give_answers(app, tmp_path, 1)
+    job = optimize(client).get_json()
+    with conn.transaction():
+        conn.execute(
+            "UPDATE jobs SET state = 'running', owner = 'a dead process', attempts = 1, progress = 0.4, "
+            "started_at = '2026-01-01T00:00:00Z', lease_until = '2026-01-01T00:00:30Z' WHERE id = ?",
+            (job["id"],),
+        )
+    assert worker.of(app).run_pending() == [job["id"]]
+    row = conn.row("SELECT state, attempts, progress, owner FROM jobs WHERE id = ?", (job["id"],))
+    assert (row["state"], row["attempts"], row["progress"]) == ("done", 2, 1)
+    assert row["owner"] == worker.of(app).owner
+
+    with conn.transaction():  # cut off as often as a job may be: it fails, and is not tried again
+        conn.execute(
+            "UPDATE jobs SET state = 'running', owner = 'a dead process', attempts = 3, "
+            "lease_until = '2026-01-01T00:00:30Z' WHERE id = ?",
+            (job["id"],),
+        )
+    assert worker.of(app).run_pending() == []
+    failed = client.get(f"/api/jobs/{job['id']}").get_json()
+    assert failed["state"] == "failed" and "cut off 3 times" in failed["error"]
+
+    second = optimize(client).get_json()
+    with conn.transaction():
+        conn.execute(
+            "UPDATE jobs SET state = 'running', owner = 'a live process', lease_until = '2999-01-01T00:00:00Z' "
+            "WHERE id = ?",
+            (second["id"],),
+        )
+    assert worker.of(app).run_pending() == []
+    assert client.get(f"/api/jobs/{second['id']}").get_json()["state"] == "running"
+
+
+def test_a_failed_job_says_why(app, client, tmp_path, enough, monkeypatch):
+    give_answers(app, tmp_path, 1)
+    job = optimize(client).get_json()
+    monkeypatch.setattr(fitting, "MIN_REVIEWS_TO_FIT", 10_000)  # the answers no longer suffice when it runs
+    worker.of(app).run_pending()
+    failed = client.get(f"/api/jobs/{job['id']}").get_json()
+    assert failed["state"] == "failed" and "Fitting needs at least 10000" in failed["error"]
+
+
+def test_one_active_fit_per_learner_is_the_databases_rule(conn):
+    with conn.transaction():
+        conn.execute("INSERT INTO jobs (kind, learner_id, created_at) VALUES ('optimize', 1, '2026-01-01T00:00:00Z')")
+    with pytest.raises(db.DATABASE_ERRORS), conn.transaction():
+        conn.execute("INSERT INTO jobs (kind, learner_id, created_at) VALUES ('optimize', 1, '2026-01-01T00:00:01Z')")
+
+
+def test_past_the_queues_bound_a_new_job_is_a_503(app, client, tmp_path, enough):
+    bounded = make_app(app.config["DATABASE"], JOB_QUEUE=1)
+    other = client.post("/api/learners", json={"name": "Second"}).get_json()["id"]
+    give_answers(app, tmp_path, 1)
+    give_answers(app, tmp_path, other, seed=12)
+    bounded_client = bounded.test_client()
+    assert optimize(bounded_client, 1).status_code == 202
+    refused = optimize(bounded_client, other)
+    assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0
+    assert "1 jobs are waiting already" in error_of(refused)
+    db.close_connections(bounded)
+
+
+def test_two_workers_on_one_database_run_each_job_once(app, client, conn, tmp_path, enough):
+    """Two apps, as two servers, take jobs from one database at once: every job runs, and
+    none twice (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time)."""
+    learners = [1] + [client.post("/api/learners", json={"name": f"L{n}"}).get_json()["id"] for n in range(5)]
+    for seed, learner_id in enumerate(learners):
+        give_answers(app, tmp_path, learner_id, seed=seed, count=60)
+        assert optimize(client, learner_id).status_code == 202
+    servers = [make_app(app.config["DATABASE"]) for _ in range(2)]
+    ran = [[], []]
+    threads = [threading.Thread(target=lambda i=i: ran[i].extend(worker.of(servers[i]).run_pending())) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(ran[0] + ran[1]) == sorted(r["id"] for r in conn.rows("SELECT id FROM jobs"))
+    rows = conn.rows("SELECT state, attempts FROM jobs")
+    assert [(r["state"], r["attempts"]) for r in rows] == [("done", 1)] * len(learners)
+    for server in servers:
+        db.close_connections(server)
+
+
+@pytest.mark.slow  # it starts a process
+def test_the_worker_thread_runs_a_job_outside_the_request(app, tmp_path):
+    """With a worker thread (as serve.py starts one per process), the POST answers at once
+    and the job is done a moment later, run in a process of its own (which needs the
+    400 answers that count a fit needs, as the server does)."""
+    threaded = make_app(app.config["DATABASE"], JOB_WORKERS=1)
+    give_answers(app, tmp_path, 1, count=2000, words=27)
+    client = threaded.test_client()
+    job = optimize(client).get_json()
+    finished = threading.Event()
+    state = {}
+
+    def watch():
+        conn = db.connect_app_db(threaded)
+        try:
+            for _ in range(600):
+                state.update(conn.row("SELECT state FROM jobs WHERE id = ?", (job["id"],)))
+                if state["state"] in jobs.ENDED:
+                    finished.set()
+                    return
+                finished.wait(0.1)
+        finally:
+            conn.close()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    watcher.join()
+    assert state["state"] == "done", client.get(f"/api/jobs/{job['id']}").get_json()
+    assert client.get(f"/api/jobs/{job['id']}").get_json()["progress"] == 1
+    worker.of(threaded).stop()
+    db.close_connections(threaded)
+
+
+def test_an_answer_given_while_a_fit_reschedules_is_in_the_memory_it_stores(
+    app, client, conn, tmp_path, enough, monkeypatch
+):
+    """The reschedule makes the memory states before its write transaction; a word
+    answered meanwhile is made again inside it, so the stored memory is every answer's."""
+    from lib.domain import memory
+
+    give_answers(app, tmp_path, 1)
+    session = client.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()["id"]
+    job = optimize(client).get_json()
+    made = memory.states_from_answers
+
+    def answered_meanwhile(conn_, learner, progress=None, word_ids=None):
+        states = made(conn_, learner, progress=progress, word_ids=word_ids)
+        if word_ids is None:  # the full pass, before the write transaction
+            answer = client.post(f"/api/study_sessions/{session}/review", json={"word_id": 5, "correct": False})
+            assert answer.status_code == 200
+        return states
+
+    monkeypatch.setattr(memory, "states_from_answers", answered_meanwhile)
+    worker.of(app).run_pending()
+    assert client.get(f"/api/jobs/{job['id']}").get_json()["state"] == "done"
+    columns = f"word_id, {memory.MEMORY_COLUMNS}"
+    stored = conn.rows(f"SELECT {columns} FROM word_stats WHERE learner_id = 1 ORDER BY word_id")
+    monkeypatch.setattr(memory, "states_from_answers", made)
+    with conn.transaction():
+        memory.rebuild(conn, conn.row("SELECT id, fsrs_parameters, desired_retention FROM learners WHERE id = 1"))
+    assert conn.rows(f"SELECT {columns} FROM word_stats WHERE learner_id = 1 ORDER BY word_id") == stored
+    assert conn.scalar("SELECT reps FROM word_stats WHERE learner_id = 1 AND word_id = 5") >= 1
