@@ -293,8 +293,8 @@ def test_a_full_reset_keeps_accounts_classes_and_their_learners(class_client, pe
 
 
 def test_the_upgrade_to_accounts_keeps_every_row(database):
-    """A version-10 database with learners and answers gets the accounts tables, empty, and
-    keeps what it held; the open mode serves it as before."""
+    """A version-10 database with learners and sessions gets the accounts tables (011) and
+    the jobs table (012), empty, and keeps what it held."""
     conn = db.connect(database)
     schema.migrate(conn, target=10)
     with conn.transaction():
@@ -311,6 +311,7 @@ def test_the_upgrade_to_accounts_keeps_every_row(database):
     assert schema.migrate(conn) == list(range(11, schema.latest_version() + 1))
     assert conn.rows("SELECT id, learner_id FROM study_sessions") == before
     assert conn.scalar("SELECT count(*) FROM accounts") == conn.scalar("SELECT count(*) FROM tokens") == 0
+    assert conn.scalar("SELECT count(*) FROM jobs") == 0  # 012: the jobs table, empty
     with conn.transaction():
         made = accounts.create_account(conn, "second", People.PASSWORD, "learner", learner_id=2)
     assert made["learner_id"] == 2
