@@ -104,13 +104,19 @@ def _change(learner_id):
         raise Forbidden(f"This account may read learner {learner_id}'s history but not change it.")
 
 
-def _session_learner(session_id):
-    learner_id = access.learner_of_session(get_db(), session_id)
+def _learner_behind(learner_of, name, thing_id):
+    """The learner of a session or a job (learner_of finds it), when the actor sees them;
+    else the 404 of a name thing_id that does not exist."""
+    learner_id = learner_of(get_db(), thing_id)
     try:
         _see(learner_id)
     except NotFound:
-        raise NotFound(f"Study session {session_id} not found.") from None
+        raise NotFound(f"{name} {thing_id} not found.") from None
     return learner_id
+
+
+def _session_learner(session_id):
+    return _learner_behind(access.learner_of_session, "Study session", session_id)
 
 
 # --- the policies --------------------------------------------------------------------
@@ -162,21 +168,12 @@ def _change_session(args):
         raise Forbidden(f"This account may read study session {args['session_id']} but not write into it.")
 
 
-def _job_learner(job_id):
-    learner_id = jobs.learner_of(get_db(), job_id)
-    try:
-        _see(learner_id)
-    except NotFound:
-        raise NotFound(f"Job {job_id} not found.") from None
-    return learner_id
-
-
 def _read_job(args):
-    _job_learner(args["job_id"])
+    _learner_behind(jobs.learner_of, "Job", args["job_id"])
 
 
 def _change_job(args):
-    learner_id = _job_learner(args["job_id"])
+    learner_id = _learner_behind(jobs.learner_of, "Job", args["job_id"])
     if not access.can_change(actor(), learner_id):
         raise Forbidden(f"This account may read job {args['job_id']} but not cancel it.")
 
