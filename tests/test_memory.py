@@ -300,7 +300,8 @@ def test_optimizing_with_too_few_answers_is_a_422_and_changes_nothing(client, co
     assert snapshot(conn) == before
 
 
-def test_optimizing_fits_stores_and_reschedules(client, conn, session_id, at, monkeypatch):
+def enough_to_fit(client, session_id, at, monkeypatch):
+    """150 answers to 12 words over months, and fits that need only 30 that count."""
     monkeypatch.setattr(fitting, "MIN_REVIEWS_TO_FIT", 30)
     rng = random.Random(11)
     day = date(2026, 1, 1)
@@ -308,6 +309,10 @@ def test_optimizing_fits_stores_and_reschedules(client, conn, session_id, at, mo
         day += timedelta(days=rng.choice([0, 1, 1, 2, 4]))
         at(day.isoformat())
         answer(client, session_id, rng.randint(1, 12), grade=rng.choice([1, 3, 3, 3, 4]))
+
+
+def test_optimizing_fits_stores_and_reschedules(client, conn, session_id, at, monkeypatch):
+    enough_to_fit(client, session_id, at, monkeypatch)
     response = client.post("/api/learners/1/schedule/optimize", json={})
     assert response.status_code == 202
     worker.of(client.application).run_pending()
@@ -324,13 +329,7 @@ def test_optimizing_fits_stores_and_reschedules(client, conn, session_id, at, mo
 
 
 def test_the_optimize_command_fits_as_the_endpoint_does(client, runner, conn, session_id, at, monkeypatch):
-    monkeypatch.setattr(fitting, "MIN_REVIEWS_TO_FIT", 30)
-    rng = random.Random(11)
-    day = date(2026, 1, 1)
-    for _ in range(150):
-        day += timedelta(days=rng.choice([0, 1, 1, 2, 4]))
-        at(day.isoformat())
-        answer(client, session_id, rng.randint(1, 12), grade=rng.choice([1, 3, 3, 3, 4]))
+    enough_to_fit(client, session_id, at, monkeypatch)
     before = client.get("/api/learners/1/schedule").get_json()
     result = runner.invoke(args=["optimize", "--learner", "1"])
     assert result.exit_code == 0, result.output
