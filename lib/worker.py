@@ -82,6 +82,8 @@ class Worker:
         None when none waits."""
         conn = db.connect_app_db(self.app)
         try:
+            if not jobs.waiting(conn):
+                return None
             with conn.transaction():
                 job = jobs.take(conn, self.owner, LEASE_SECONDS)
             if job is None:
@@ -95,6 +97,8 @@ class Worker:
             conn.close()
 
     def _run_in_child(self, conn, job):
+        # The child reads its settings from the same environment as this process; only the
+        # database is passed, as an app made with settings of its own (a test's) names it.
         command = [sys.executable, "-m", "flask", "--app", "app", "run-job", str(job["id"]), "--owner", self.owner]
         environment = {**os.environ, "LANG_PORTAL_DB": str(self.app.config["DATABASE"])}
         child = subprocess.run(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)  # its log: ours

@@ -85,6 +85,18 @@ def _lease(seconds):
     return (clock.now() + timedelta(seconds=seconds)).strftime(clock.TIMESTAMP)
 
 
+def waiting(conn):
+    """Whether a job waits to be taken (queued, or running with its lease run out): a read,
+    so that an idle worker's look every few seconds writes nothing."""
+    return (
+        conn.row(
+            "SELECT 1 FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < ?) LIMIT 1",
+            (clock.utc_now(),),
+        )
+        is not None
+    )
+
+
 def take(conn, owner, lease_seconds):
     """The next job to run, now owned by owner (in the caller's transaction), or None: the
     oldest queued one, or a running one whose lease has run out. Two workers never take
