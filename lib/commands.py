@@ -165,9 +165,9 @@ def optimize_command(learner_id):
 
                 fitted, previous, log = schedules.fit(conn, learner, progress=progress)
                 bar.update(1000 - bar.pos)
+            result = schedules.store(conn, learner, fitted, log, previous)
         except DomainError as e:
             raise click.ClickException(str(e)) from None
-        result = schedules.store(conn, learner, fitted, log, previous)
     after = result["evaluation"]
     click.echo(
         f"Learner {learner_id}: log loss {previous['log_loss']:.4f} -> {after['log_loss']:.4f}, "

@@ -112,17 +112,16 @@ class Worker:
         progress = Progress(self.app, job["id"], self.owner)
         try:
             learner = learners.get(conn, job["learner_id"])
-            fitted, previous, answers = schedules.fit(conn, learner, progress=progress.fitting)
-            progress.check()
-            schedules.store(
-                conn,
-                learner,
-                fitted,
-                answers,
-                previous,
-                progress=progress.storing,
-                finish=lambda conn, result: jobs.end(conn, job["id"], self.owner, "done", result=result),
-            )
+
+            def finish(conn, result):
+                jobs.end(conn, job["id"], self.owner, "done", result=result)
+
+            if job["kind"] == "evaluate":
+                schedules.evaluate(conn, learner, progress=progress.at, finish=finish)
+            else:
+                fitted, previous, answers = schedules.fit(conn, learner, progress=progress.fitting)
+                progress.check()
+                schedules.store(conn, learner, fitted, answers, previous, progress=progress.storing, finish=finish)
         except jobs.Stopped:
             self._end(conn, job, "cancelled")
         except DomainError as e:
@@ -160,6 +159,10 @@ class Progress:
     def storing(self, share):
         """memory.rebuild's report: the job's last 0.6 to 1."""
         self._report(0.6 + 0.4 * share)
+
+    def at(self, share):
+        """A report of the job's share done, for jobs of one step (an evaluation)."""
+        self._report(share)
 
     def _report(self, share):
         self.share = share

@@ -49,9 +49,12 @@ def update_learner(learner_id):
 @limited(lambda: ratelimit.HISTORY)
 def show_schedule(learner_id):
     """The learner's FSRS parameters and desired retention, and how well they predict the
-    learner's own answers."""
+    learner's own answers (kept past a few thousand answers, and brought up to date by a job)."""
     learner = learners.get(get_db(), learner_id)
-    return schedules.schedule(learner, schedules.answers_log(get_db(), learner_id))
+    body, queued = schedules.show(get_db(), learner, current_app.config["JOB_QUEUE"])
+    if queued:
+        _wake_worker()
+    return body
 
 
 @bp.post("/<id:learner_id>/schedule/optimize")
@@ -65,8 +68,11 @@ def optimize_schedule(learner_id):
     schedules.require_enough(get_db(), learner_id)
     with idempotent_transaction() as write:
         job, new = jobs.submit(write.conn, "optimize", learner_id, current_app.config["JOB_QUEUE"])
-        response = write.answer(job, status=202 if new else 200)
-    response.headers["Location"] = f"/api/jobs/{job['id']}"
+        response = write.answer(job, status=202 if new else 200, location=f"/api/jobs/{job['id']}")
+    _wake_worker()
+    return response
+
+
+def _wake_worker():
     worker.of(current_app).start()
     worker.of(current_app).wake.set()
-    return response

@@ -113,7 +113,8 @@ CREATE TABLE idempotency_keys (
     fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL,
     body TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    location TEXT
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
@@ -378,12 +379,12 @@ CREATE TABLE tokens (
 );
 CREATE INDEX tokens_account ON tokens (account_id);
 
--- Background jobs (lib/domain/jobs.py, lib/worker.py), such as fitting a learner's FSRS
--- parameters: one queued or running per learner and kind; a running job's owner renews
+-- Background jobs (lib/domain/jobs.py, lib/worker.py), fitting a learner's FSRS parameters
+-- or evaluating them: one queued or running per learner and kind; a running job's owner renews
 -- its lease, and a job whose lease ran out is run again.
 CREATE TABLE jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('optimize')),
+    kind TEXT NOT NULL CHECK (kind IN ('optimize', 'evaluate')),
     learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
     progress REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
@@ -399,3 +400,13 @@ CREATE TABLE jobs (
 );
 CREATE UNIQUE INDEX jobs_one_active ON jobs (learner_id, kind) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_waiting ON jobs (state, id) WHERE state IN ('queued', 'running');
+
+-- A learner's evaluation kept (lib/domain/schedules.py), current while their parameters
+-- and their count of answers are what they were when it was computed; the resets delete it.
+CREATE TABLE schedule_evaluations (
+    learner_id INTEGER PRIMARY KEY REFERENCES learners (id) ON DELETE CASCADE,
+    parameters TEXT NOT NULL,
+    answers INTEGER NOT NULL,
+    evaluation TEXT NOT NULL,
+    computed_at TEXT NOT NULL
+);

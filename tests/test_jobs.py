@@ -1,15 +1,18 @@
 """Background jobs (lib/domain/jobs.py, lib/worker.py, routes/jobs.py): a fit queued by
 POST .../schedule/optimize, its states and progress, cancelling, a job cut off by a
-restart, one fit per learner, the queue's bound, and two workers on one database."""
+restart, one fit per learner, the queue's bound, two workers on one database, and the
+evaluation kept for a long history and brought up to date by a job."""
 
+import json
 import random
 import threading
 from datetime import date, timedelta
 
 import pytest
+from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from lib import db, worker
-from lib.domain import fitting, jobs
+from lib import db, schema, worker
+from lib.domain import fitting, jobs, learners, resets, schedules
 from tests.helpers import error_of, make_app
 
 
@@ -19,10 +22,10 @@ def enough(monkeypatch):
     monkeypatch.setattr(fitting, "MIN_REVIEWS_TO_FIT", 30)
 
 
-def give_answers(app, tmp_path, learner_id, seed=11, count=150, words=12):
-    """A review log of count answers to words words, a few a day, imported for the learner."""
+def give_answers(app, tmp_path, learner_id, seed=11, count=150, words=12, start=date(2026, 1, 1)):
+    """A review log of count answers to words words, a few a day from start, imported for the learner."""
     rng = random.Random(seed)
-    day, lines = date(2026, 1, 1), ["word_id,grade,reviewed_at,duration_ms"]
+    day, lines = start, ["word_id,grade,reviewed_at,duration_ms"]
     for _ in range(count):
         day += timedelta(days=rng.choice([0, 1, 1, 2, 4]))
         lines.append(f"{rng.randint(1, words)},{rng.choice([1, 3, 3, 3, 4])},{day.isoformat()}T12:00:00Z,")
@@ -47,7 +50,8 @@ def test_a_fit_is_a_job_that_ends_done_with_the_new_schedule(app, client, tmp_pa
     assert job["started_at"] is job["finished_at"] is job["result"] is job["error"] is None
     again = optimize(client)  # one fit per learner: the same job
     assert again.status_code == 200 and again.get_json()["id"] == job["id"]
-    assert client.get("/api/learners/1/schedule").get_json() == before  # nothing changes until it runs
+    unchanged = client.get("/api/learners/1/schedule").get_json()  # nothing changes until it runs
+    assert (unchanged["parameters"], unchanged["evaluation"]) == (before["parameters"], before["evaluation"])
 
     assert worker.of(app).run_pending() == [job["id"]]
     done = client.get(f"/api/jobs/{job['id']}").get_json()
@@ -58,6 +62,16 @@ def test_a_fit_is_a_job_that_ends_done_with_the_new_schedule(app, client, tmp_pa
     assert result["evaluation"]["log_loss"] < before["evaluation"]["log_loss"]
     assert client.get("/api/learners/1/schedule").get_json()["parameters"] == result["parameters"]
     assert optimize(client).status_code == 202  # a new fit once the last has ended
+
+
+def test_a_replayed_optimize_names_its_job_in_location_too(app, client, tmp_path, enough):
+    give_answers(app, tmp_path, 1)
+    key = {"Idempotency-Key": "fit-once"}
+    first = client.post("/api/learners/1/schedule/optimize", json={}, headers=key)
+    replayed = client.post("/api/learners/1/schedule/optimize", json={}, headers=key)
+    assert (first.status_code, replayed.status_code) == (202, 202)
+    assert replayed.headers["Idempotent-Replayed"] == "true" and replayed.get_json() == first.get_json()
+    assert replayed.headers["Location"] == first.headers["Location"] == f"/api/jobs/{first.get_json()['id']}"
 
 
 def test_too_few_answers_is_a_422_at_once_and_queues_nothing(client, conn):
@@ -257,3 +271,175 @@ def test_an_answer_given_while_a_fit_reschedules_is_in_the_memory_it_stores(
         memory.rebuild(conn, conn.row("SELECT id, fsrs_parameters, desired_retention FROM learners WHERE id = 1"))
     assert conn.rows(f"SELECT {columns} FROM word_stats WHERE learner_id = 1 ORDER BY word_id") == stored
     assert conn.scalar("SELECT reps FROM word_stats WHERE learner_id = 1 AND word_id = 5") >= 1
+
+
+def test_a_reset_ends_the_queued_jobs_and_stops_a_running_fit(app, client, conn, tmp_path, enough, monkeypatch):
+    other = client.post("/api/learners", json={"name": "Second"}).get_json()["id"]
+    give_answers(app, tmp_path, 1)
+    give_answers(app, tmp_path, other, seed=12)
+    running, queued = optimize(client, 1).get_json(), optimize(client, other).get_json()
+    real_fit = fitting.fit
+
+    def reset_midway(log, start, max_iterations=100, progress=None):
+        def report(done):
+            if done > 0.2 and not reset:
+                reset.append(client.post("/api/reset_history", json={}))
+            progress(done)
+
+        return real_fit(log, start, max_iterations, progress=report)
+
+    reset = []
+    monkeypatch.setattr(fitting, "fit", reset_midway)
+    assert worker.of(app).run_pending() == [running["id"]]  # the queued one was cancelled, not run
+    assert reset[0].status_code == 200
+    assert client.get(f"/api/jobs/{running['id']}").get_json()["state"] == "cancelled"
+    assert client.get(f"/api/jobs/{queued['id']}").get_json()["state"] == "cancelled"
+    assert conn.scalar("SELECT count(*) FROM learners WHERE fsrs_parameters IS NOT NULL") == 0
+    assert conn.scalar("SELECT count(*) FROM word_stats") == 0
+
+
+def test_a_fit_whose_history_was_reset_after_its_last_report_stores_nothing(
+    app, client, conn, tmp_path, enough, monkeypatch
+):
+    """Past the fit's last progress report a reset cannot stop it; the store sees the
+    answers gone and stores nothing, so no memory is left of a history forgotten."""
+    from lib.domain import memory
+
+    give_answers(app, tmp_path, 1)
+    job = optimize(client).get_json()
+    made = memory.states_from_answers
+
+    def reset_meanwhile(conn_, learner, progress=None, word_ids=None):
+        states = made(conn_, learner, progress=progress, word_ids=word_ids)
+        other = db.connect(app.config["DATABASE"])
+        with other.transaction():
+            resets.clear_history(other)  # as POST /api/reset_history, after the last report
+        other.close()
+        return states
+
+    monkeypatch.setattr(memory, "states_from_answers", reset_meanwhile)
+    worker.of(app).run_pending()
+    failed = client.get(f"/api/jobs/{job['id']}").get_json()
+    assert failed["state"] == "failed" and "history was reset while the fit ran" in failed["error"]
+    assert conn.scalar("SELECT count(*) FROM learners WHERE fsrs_parameters IS NOT NULL") == 0
+    assert conn.scalar("SELECT count(*) FROM word_stats") == 0
+
+
+# --- the evaluation kept -------------------------------------------------------------------
+
+
+@pytest.fixture
+def long_history(monkeypatch):
+    """Histories past 10 answers count as long here: a GET answers the evaluation kept."""
+    monkeypatch.setattr(schedules, "INLINE_ANSWERS", 10)
+
+
+def schedule(client, learner_id=1):
+    response = client.get(f"/api/learners/{learner_id}/schedule")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_a_long_historys_evaluation_is_kept_and_brought_up_to_date_by_a_job(
+    app, client, conn, tmp_path, long_history, monkeypatch
+):
+    give_answers(app, tmp_path, 1)
+    first = schedule(client)
+    assert first["evaluation"] is None
+    job = first["evaluated"].pop("job")
+    assert first["evaluated"] == {"answers": 0, "computed_at": None, "current": False}
+    assert (job["kind"], job["state"]) == ("evaluate", "queued")
+    assert schedule(client)["evaluated"]["job"]["id"] == job["id"]  # one job, however many ask
+
+    assert worker.of(app).run_pending() == [job["id"]]
+    done = client.get(f"/api/jobs/{job['id']}").get_json()
+    assert (done["state"], done["progress"], done["result"]["answers"]) == ("done", 1, 150)
+    kept = schedule(client)
+    assert kept["evaluated"]["answers"] == 150 and kept["evaluated"]["current"] is True
+    assert kept["evaluated"]["job"] is None and kept["evaluated"]["computed_at"] is not None
+    monkeypatch.setattr(schedules, "INLINE_ANSWERS", 10_000)  # the same log, evaluated in the request
+    assert kept["evaluation"] == schedule(client)["evaluation"] == done["result"]["evaluation"]
+    monkeypatch.setattr(schedules, "INLINE_ANSWERS", 10)
+    assert conn.scalar("SELECT count(*) FROM jobs") == 1  # a current evaluation queues nothing
+
+    give_answers(app, tmp_path, 1, seed=12, count=5, start=date(2028, 1, 1))  # five more answers: the kept one is stale
+    stale = schedule(client)
+    assert stale["evaluation"] == kept["evaluation"]
+    assert (stale["evaluated"]["answers"], stale["evaluated"]["current"]) == (150, False)
+    assert stale["evaluated"]["job"]["kind"] == "evaluate"
+    worker.of(app).run_pending()
+    assert schedule(client)["evaluated"]["answers"] == 155
+
+
+def test_a_fit_keeps_the_evaluation_of_the_parameters_it_stores(app, client, conn, tmp_path, enough, long_history):
+    give_answers(app, tmp_path, 1)
+    queued = optimize(client)
+    stale = schedule(client)["evaluated"]
+    assert stale["job"] == {"id": queued.get_json()["id"], "kind": "optimize", "state": "queued", "progress": 0}
+    assert conn.scalar("SELECT count(*) FROM jobs") == 1  # the fit under way will make it: no evaluate job
+    worker.of(app).run_pending()
+    result = client.get(queued.headers["Location"]).get_json()["result"]
+    after = schedule(client)
+    assert after["parameters"] == result["parameters"] and after["evaluation"] == result["evaluation"]
+    assert (after["evaluated"]["current"], after["evaluated"]["answers"]) == (True, 150)
+
+
+def test_an_evaluation_of_parameters_changed_meanwhile_is_not_kept(app, conn, tmp_path):
+    give_answers(app, tmp_path, 1)
+    learner = learners.get(conn, 1)
+    with conn.transaction():  # a fit stores new parameters while the log is evaluated
+        changed = [round(w * 1.01, 6) for w in DEFAULT_PARAMETERS]
+        conn.execute("UPDATE learners SET fsrs_parameters = ? WHERE id = 1", (json.dumps(changed),))
+    result = schedules.evaluate(conn, learner)
+    assert result["answers"] == 150
+    assert conn.scalar("SELECT count(*) FROM schedule_evaluations") == 0
+
+
+def test_with_the_queue_full_a_stale_evaluation_is_still_answered(app, tmp_path, long_history):
+    give_answers(app, tmp_path, 1)
+    bounded = make_app(app.config["DATABASE"], JOB_QUEUE=0)
+    body = schedule(bounded.test_client())
+    assert body["evaluation"] is None and body["evaluated"]["job"] is None
+    db.close_connections(bounded)
+
+
+def test_the_resets_forget_the_evaluations_kept(app, client, conn, tmp_path, long_history):
+    give_answers(app, tmp_path, 1)
+    schedule(client)
+    worker.of(app).run_pending()
+    assert conn.scalar("SELECT count(*) FROM schedule_evaluations") == 1
+    assert client.post("/api/reset_history", json={}).status_code == 200
+    assert conn.scalar("SELECT count(*) FROM schedule_evaluations") == 0
+    assert schedule(client)["evaluated"]["answers"] == 0
+
+
+def test_the_upgrade_to_kept_evaluations_keeps_the_jobs_and_their_ids(database):
+    """A version-12 database with jobs gets evaluate jobs, the evaluations table and a
+    Location for stored answers (013); its jobs keep their ids, and a new one's id comes
+    after the largest ever given."""
+    conn = db.connect(database)
+    schema.migrate(conn, target=12)
+    with conn.transaction():
+        for n in range(3):
+            conn.execute(
+                "INSERT INTO jobs (kind, learner_id, state, created_at) VALUES ('optimize', 1, 'done', ?)",
+                (f"2026-01-0{n + 1}T00:00:00Z",),
+            )
+        conn.execute("DELETE FROM jobs WHERE id = 3")
+        conn.execute(
+            "INSERT INTO idempotency_keys (key, fingerprint, status, body, created_at) "
+            "VALUES ('k', 'f', 201, '{}', '2026-01-01T00:00:00Z')"
+        )
+    before = conn.rows(f"SELECT {jobs.COLUMNS} FROM jobs ORDER BY id")
+    with pytest.raises(db.DATABASE_ERRORS), conn.transaction():
+        conn.execute("INSERT INTO jobs (kind, learner_id, created_at) VALUES ('evaluate', 1, '2026-01-05T00:00:00Z')")
+    assert schema.migrate(conn) == list(range(13, schema.latest_version() + 1))
+    assert conn.rows(f"SELECT {jobs.COLUMNS} FROM jobs ORDER BY id") == before
+    assert conn.rows("SELECT key, status, location FROM idempotency_keys") == [
+        {"key": "k", "status": 201, "location": None}  # a stored answer from before: no Location
+    ]
+    with conn.transaction():
+        job, new = jobs.submit(conn, "evaluate", 1, 20)
+    assert new and job["id"] >= 4  # never 3 again (PostgreSQL may skip the one the refused insert took)
+    assert conn.scalar("SELECT count(*) FROM schedule_evaluations") == 0
+    conn.close()

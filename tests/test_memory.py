@@ -280,12 +280,14 @@ def test_the_forecast_counts_due_words_per_learning_day_overdue_today(client, co
 # --- the schedule --------------------------------------------------------------------------------
 
 
-def test_a_new_learners_schedule_is_fsrs_defaults_with_nothing_to_evaluate(client):
+def test_a_new_learners_schedule_is_fsrs_defaults_with_nothing_to_evaluate(client, at):
+    at("2026-01-01")
     body = client.get("/api/learners/1/schedule").get_json()
     assert body == {
         "parameters": list(DEFAULT_PARAMETERS),
         "desired_retention": 0.9,
         "evaluation": {"log_loss": None, "rmse_bins": None, "reviews": 0},
+        "evaluated": {"answers": 0, "computed_at": "2026-01-01T12:00:00Z", "current": True, "job": None},
     }
 
 

@@ -1,6 +1,6 @@
-"""Background jobs: work too long for a request (a fit of a learner's FSRS parameters) kept
-as a row, so that every server process and the command line see it (lib/worker.py runs
-them; docs/learning.md, Jobs).
+"""Background jobs: work too long for a request (a fit of a learner's FSRS parameters, or
+their evaluation over the whole log) kept as a row, so that every server process and the
+command line see it (lib/worker.py runs them; docs/learning.md, Jobs).
 
 A job is queued, then running under an owner whose lease it renews, then done, failed or
 cancelled. A running job whose lease has run out was cut off (a crash, a restart, a lost
@@ -15,7 +15,7 @@ from datetime import timedelta
 from lib.domain import clock
 from lib.domain.errors import Busy, Conflict, NotFound
 
-KINDS = ("optimize",)
+KINDS = ("optimize", "evaluate")
 ACTIVE = ("queued", "running")
 ENDED = ("done", "failed", "cancelled")
 MAX_ATTEMPTS = 3

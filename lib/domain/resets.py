@@ -1,7 +1,7 @@
 """The resets: forgetting every learner's history, or every table but learner 1 (then the
 seed is loaded again)."""
 
-from lib.domain import MAX_ID, seed
+from lib.domain import MAX_ID, clock, seed
 
 # Rows a reset deletes, children before parents. Stored idempotent answers go with the
 # history they name; sessions, answers and feedback keep counting up (AUTOINCREMENT, 005),
@@ -14,6 +14,7 @@ HISTORY_TABLES = (
     "review_days",
     "learner_groups",
     "idempotency_keys",
+    "schedule_evaluations",
 )
 VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
@@ -28,6 +29,10 @@ def _clear(conn, tables):
     conn.lock_exclusive("unanswered_ranges")
     for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
+    # The jobs of the history forgotten: queued ones end, running ones stop at their next
+    # report (and a fit past its last one stores nothing: schedules.store checks).
+    conn.execute("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE state = 'queued'", (clock.utc_now(),))
+    conn.execute("UPDATE jobs SET cancel_requested = 1 WHERE state = 'running'")
     conn.execute(
         "UPDATE learner_totals SET sessions = 0, reviews = 0, correct = 0, studied_words = 0, mastered_words = 0"
     )

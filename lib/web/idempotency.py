@@ -52,15 +52,19 @@ class Write:
     def __init__(self, conn, key, fingerprint):
         self.conn, self.key, self.fingerprint = conn, key, fingerprint
 
-    def answer(self, body, status=200):
-        """The JSON response; with a key, stored in this transaction for retries."""
+    def answer(self, body, status=200, location=None):
+        """The JSON response (with a Location header, when given); with a key, stored in
+        this transaction for retries."""
         response = current_app.json.response(body)
         response.status_code = status
+        if location is not None:
+            response.headers["Location"] = location
         if self.key is not None:
             self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (_cutoff(),))
             self.conn.execute(
-                "INSERT INTO idempotency_keys (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                (self.key, self.fingerprint, status, response.get_data(as_text=True), clock.utc_now()),
+                "INSERT INTO idempotency_keys (key, fingerprint, status, body, created_at, location) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (self.key, self.fingerprint, status, response.get_data(as_text=True), clock.utc_now(), location),
             )
         return response
 
@@ -78,7 +82,7 @@ def idempotent_transaction():
             # once): the second finds the first's answer stored, and is given it.
             conn.serialize(key)
             stored = one(
-                "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ? AND created_at >= ?",
+                "SELECT fingerprint, status, body, location FROM idempotency_keys WHERE key = ? AND created_at >= ?",
                 (key, _cutoff()),
             )
             if stored is not None:
@@ -93,5 +97,7 @@ def idempotent_transaction():
                     stored["body"], status=stored["status"], mimetype="application/json"
                 )
                 replay.headers["Idempotent-Replayed"] = "true"
+                if stored["location"] is not None:
+                    replay.headers["Location"] = stored["location"]
                 abort(replay)
         yield Write(conn, key, fingerprint)

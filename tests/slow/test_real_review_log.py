@@ -61,7 +61,12 @@ def test_the_real_log_replays_evaluates_and_fits(tmp_path, database):
     assert result.exit_code == 0, result.output
     assert states() == one_by_one
 
-    schedule = client.get(f"/api/learners/{learner['id']}/schedule").get_json()["evaluation"]
+    # 12,580 answers: the first GET queues the evaluation (a job), the next answers it kept.
+    assert client.get(f"/api/learners/{learner['id']}/schedule").get_json()["evaluation"] is None
+    worker.of(app).run_pending()
+    kept = client.get(f"/api/learners/{learner['id']}/schedule").get_json()
+    assert kept["evaluated"]["current"] is True and kept["evaluated"]["answers"] == 12580
+    schedule = kept["evaluation"]
     counted = [
         row["correct"]
         for row in conn.execute(
