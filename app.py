@@ -5,7 +5,7 @@ import os
 
 from flask import Flask, request
 
-from lib import commands, config, db, schema, worker
+from lib import backups, commands, config, db, schema, worker
 from lib.domain import seed as seeding
 from lib.files import seed
 from lib.web import access, auth, body, cors, errors, hosts, ratelimit
@@ -54,6 +54,7 @@ def create_app(test_config=None):
     cors.init_app(app, {*app.config["CORS_ORIGINS"], *seed.activity_origins(app.config["SEED_DIR"])})
     commands.init_app(app)
     worker.init_app(app)
+    backups.init_app(app)
     for module in (
         words,
         groups,
@@ -86,6 +87,7 @@ def serving_app():
     """The app of a serving process, its job worker started (serve.py makes one per process)."""
     app = create_app()
     worker.of(app).start()
+    backups.of(app).start()
     return app
 
 
@@ -95,8 +97,12 @@ def prepare_database(app):
     a message naming both versions."""
     conn = db.connect_app_db(app, create=True)
     try:
-        seeding.prepare(conn, seed.read(app.config["SEED_DIR"]))
-    except schema.SchemaTooNew as e:
+        seeding.prepare(
+            conn,
+            seed.read(app.config["SEED_DIR"]),
+            before_migration=lambda: backups.take(app.config, "before-migration"),
+        )
+    except (schema.SchemaTooNew, backups.BackupFailed) as e:
         raise SystemExit(f"lang-portal will not start: {e}") from None
     finally:
         conn.close()
@@ -107,6 +113,7 @@ def main():
     app = create_app()
     prepare_database(app)
     worker.of(app).start()
+    backups.of(app).start()
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
 
 

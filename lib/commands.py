@@ -1,7 +1,8 @@
 """The command line: flask --app app init-db | seed | reset-history | check-db | import-words
-| reschedule | optimize | import-reviews, and the accounts of a class deployment: create-class |
-create-account | set-password | disable-account | revoke-tokens. Each command calls the same rules (lib/domain/) as the routes,
-and says what failed in one line with a non-zero exit."""
+| reschedule | optimize | import-reviews | backup | backups | restore, and the accounts of a
+class deployment: create-class | create-account | set-password | disable-account |
+revoke-tokens. Each command calls the same rules (lib/domain/) as the routes, and says what
+failed in one line with a non-zero exit."""
 
 import os
 import sys
@@ -11,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lib import db, schema, worker
+from lib import backups, db, schema, worker
 from lib.domain import accounts, answers, counters, learners, memory, resets, schedules, vocabulary
 from lib.domain import seed as seeding
 from lib.domain.errors import DomainError
@@ -20,9 +21,11 @@ from lib.files.lines import BadInput, Lines
 
 
 @contextmanager
-def cli_db(create=False, upgrade=True):
-    """A connection for a command: the schema brought up to date (or only checked), and
-    every expected failure reported as a one-line error with a non-zero exit."""
+def cli_db(create=False, upgrade=True, backup_before=None):
+    """A connection for a command: the schema brought up to date (a backup taken first
+    when there is something to apply), then with backup_before (a reason) a backup of the
+    database as it is, and every expected failure reported as a one-line error with a
+    non-zero exit."""
     try:
         conn = db.connect_app_db(current_app, create=create)
     except db.DATABASE_ERRORS as e:
@@ -31,11 +34,13 @@ def cli_db(create=False, upgrade=True):
         ) from None
     try:
         if upgrade:
-            schema.migrate(conn)
+            schema.migrate(conn, before=lambda: _backup("before-migration"))
         else:
             schema.check_version(conn)
+        if backup_before is not None and schema.version(conn) > 0:
+            _backup(backup_before)
         yield conn
-    except schema.SchemaTooNew as e:
+    except (schema.SchemaTooNew, backups.BackupFailed) as e:
         raise click.ClickException(str(e)) from None
     except db.DATABASE_ERRORS as e:
         fault = db.fault_of(e)  # a fault of the database or its disk, said as the API says it
@@ -44,6 +49,12 @@ def cli_db(create=False, upgrade=True):
         raise click.ClickException(str(fault)) from None
     finally:
         conn.close()
+
+
+def _backup(reason):
+    made = backups.take(current_app.config, reason)
+    click.echo(f"Backup taken first: {made['path']}")
+    return made
 
 
 def _seed_data():
@@ -56,7 +67,7 @@ def init_db_command():
     """Create or upgrade the schema, and seed an empty database."""
     with cli_db(create=True, upgrade=False) as conn:
         before = schema.version(conn)
-        seeding.prepare(conn, _seed_data())
+        seeding.prepare(conn, _seed_data(), before_migration=lambda: _backup("before-migration"))
         count = conn.scalar("SELECT count(*) FROM words")
         click.echo(
             f"Database {db.describe(current_app.config['DATABASE'])} at schema version "
@@ -79,7 +90,7 @@ def seed_command():
 def reset_history_command():
     """Delete every study session, word review and feedback review."""
     with cli_db() as conn, conn.transaction():
-        resets.clear_history(conn)
+        resets.clear_history(conn, backup=lambda: _backup("before-reset-history"))
     click.echo("Study history cleared; words, groups and activities kept.")
 
 
@@ -104,7 +115,7 @@ def check_db_command():
 def import_words_command(file, group_name):
     """Import words from FILE (JSON in the seed format, or CSV with kanji,romaji,english[,parts]).
     All or nothing: the first bad word is reported with its line and nothing is written."""
-    with open(file, "rb") as f, cli_db(create=True) as conn:
+    with open(file, "rb") as f, cli_db(create=True, backup_before="before-import-words") as conn:
         lines = Lines(f)
         try:
             with (
@@ -203,7 +214,7 @@ def import_reviews_command(file, learner_id):
     answers, and schedule from it. All or nothing: the first bad row is reported with its
     line and nothing is written. Each word's answers must come in time order, after the
     learner's answers to it already recorded."""
-    with open(file, "rb") as f, cli_db(create=True) as conn:
+    with open(file, "rb") as f, cli_db(create=True, backup_before="before-import-reviews") as conn:
         learner = _learner(conn, learner_id)
         try:
             with conn.transaction():
@@ -212,6 +223,62 @@ def import_reviews_command(file, learner_id):
         except (BadInput, DomainError) as e:
             raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
     click.echo(f"Imported {imported} answers for learner {learner_id}.")
+
+
+# --- backups (docs/operations.md, Backups) ------------------------------------------------
+
+
+@click.command("backup")
+@with_appcontext
+@click.option(
+    "--to", "to", type=click.Path(file_okay=False), help="Directory to write it to (default: the backup directory)."
+)
+def backup_command(to):
+    """Back the database up, consistently, while servers write (kept until you remove it)."""
+    with cli_db(upgrade=False):
+        made = backups.take(current_app.config, backups.BY_HAND, to=to)
+    click.echo(
+        f"Backup {made['path']}: {_size(made['size'])}, schema version {made['schema_version']}, "
+        f"{made['learners']} learners, {made['answers']} answers."
+    )
+
+
+@click.command("backups")
+@with_appcontext
+def backups_command():
+    """List the backups in the backup directory, newest first."""
+    folder = backups.directory(current_app.config)
+    found = backups.listing(folder)
+    if not found:
+        click.echo(f"No backups in {folder}.")
+    for about in found:
+        kind = "automatic" if about["automatic"] else "by hand"
+        click.echo(
+            f"{about['taken_at']}  {_size(about['size']):>9}  schema {about['schema_version']}  "
+            f"{about['learners']} learners  {about['answers']} answers  {about['reason']} ({kind})  {about['path']}"
+        )
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the database with the backup (required).")
+def restore_command(file, yes):
+    """Put a backup back in place of the database, once it is checked and a backup of what
+    it replaces is taken. On SQLite servers may go on running: they serve the restored data."""
+    if not yes:
+        raise click.ClickException("restore replaces the whole database with FILE; add --yes to do it.")
+    with cli_db(upgrade=False):
+        try:
+            before, figures = backups.restore(current_app.config, file)
+        except backups.BadBackup as e:
+            raise click.ClickException(f"{e} Nothing was restored.") from None
+    click.echo(f"Backup taken first: {before['path']}")
+    click.echo(f"Restored {file} (schema version {figures['schema_version']}, brought up to date).")
+
+
+def _size(count):
+    return f"{count / 1e6:.1f} MB" if count >= 1e5 else f"{count / 1e3:.1f} kB"
 
 
 # --- accounts (docs/access.md) ----------------------------------------------------------
@@ -306,6 +373,9 @@ def init_app(app):
         optimize_command,
         run_job_command,
         import_reviews_command,
+        backup_command,
+        backups_command,
+        restore_command,
         create_class_command,
         create_account_command,
         set_password_command,

@@ -100,6 +100,21 @@ def _hours(value):
     return hours
 
 
+def _every(value):
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1
+    if not 0 <= hours <= 24 * 3650:
+        raise ConfigError(f"must be a number of hours, 0 to turn scheduled backups off, not {value!r}")
+    return hours
+
+
+def _default_backup_every(environ):
+    database = environ.get("LANG_PORTAL_DB", "")
+    return "0" if database.startswith(("postgresql://", "postgres://")) else "24"
+
+
 def _default_public_url(environ):
     host, port = environ.get("HOST", "127.0.0.1"), environ.get("PORT", "5000")
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
@@ -140,6 +155,12 @@ SETTINGS = {
     "LOGIN_RATE_LIMIT": ("LANG_PORTAL_LOGIN_LIMIT", "10 per minute", _text),
     "LOGIN_ADDRESS_RATE_LIMIT": ("LANG_PORTAL_LOGIN_ADDRESS_LIMIT", "100 per minute", _text),
     "TOKEN_HOURS": ("LANG_PORTAL_TOKEN_HOURS", "720", _hours),
+    # Backups (lib/backups.py): where (default backups/ beside the SQLite file), how often
+    # (hours; on for the embedded SQLite file, off on PostgreSQL, which has its own tools),
+    # and how many automatic ones are kept.
+    "BACKUP_DIR": ("LANG_PORTAL_BACKUP_DIR", "", _text),
+    "BACKUP_EVERY": ("LANG_PORTAL_BACKUP_EVERY", _default_backup_every, _every),
+    "BACKUP_KEEP": ("LANG_PORTAL_BACKUP_KEEP", "10", _count),
     # How long a study session's id alone lets a study activity send its answers (class mode).
     "SESSION_HOURS": ("LANG_PORTAL_SESSION_HOURS", "12", _hours),
 }

@@ -38,9 +38,13 @@ def check_version(conn):
     return found
 
 
-def migrate(conn, target=None):
+def migrate(conn, target=None, before=None):
     """Apply every schema file newer than the database, each in its own transaction
-    together with the version bump. Returns the versions applied."""
-    check_version(conn)
+    together with the version bump. Returns the versions applied. before(), when given, is
+    called first when there is something to apply to a database made already (a backup:
+    a failure raised there applies nothing)."""
+    found = check_version(conn)
     files = [(n, f) for n, f in conn.engine.schema_files(SCHEMA_DIR) if target is None or n <= target]
+    if before is not None and found > 0 and any(n > found for n, _ in files):
+        before()
     return conn.engine.apply_schema(conn, files)

@@ -3,7 +3,7 @@ seed data."""
 
 from flask import Blueprint, current_app
 
-from lib import db, schema
+from lib import backups, db, schema
 from lib.domain import resets
 from lib.files import seed
 from lib.web import forms
@@ -41,8 +41,14 @@ def reset_history():
     """Clear the study history; takes no body (the frontend sends a JSON content type with none)."""
     forms.empty()
     with idempotent_transaction() as write:
-        resets.clear_history(write.conn)
-        return write.answer({"success": True, "message": "Study history cleared; words, groups and activities kept."})
+        made = resets.clear_history(write.conn, backup=_backup("before-reset-history"))
+        return write.answer(
+            {
+                "success": True,
+                "message": "Study history cleared; words, groups and activities kept.",
+                "backup": made["name"],
+            }
+        )
 
 
 @bp.post("/full_reset")
@@ -51,5 +57,14 @@ def full_reset():
     forms.empty()
     seed_data = seed.read(current_app.config["SEED_DIR"])
     with idempotent_transaction() as write:
-        resets.reset_to_seed(write.conn, seed_data)
-        return write.answer({"success": True, "message": "Every table emptied and the seed data loaded again."})
+        made = resets.reset_to_seed(write.conn, seed_data, backup=_backup("before-full-reset"))
+        return write.answer(
+            {"success": True, "message": "Every table emptied and the seed data loaded again.", "backup": made["name"]}
+        )
+
+
+def _backup(reason):
+    """The backup a reset takes before it deletes anything (lib/backups.py); without one
+    the reset is refused with a 503 and nothing is changed."""
+    config = current_app.config
+    return lambda: backups.take(config, reason)

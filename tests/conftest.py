@@ -77,9 +77,11 @@ def seeded_database(tmp_path, postgresql, seeded_file):
 
 
 @pytest.fixture
-def app(seeded_app, seeded_database):
-    """An app on a fresh database: schema applied, the tests' seed loaded."""
+def app(seeded_app, seeded_database, tmp_path):
+    """An app on a fresh database: schema applied, the tests' seed loaded; its backups go
+    to the test's own directory."""
     seeded_app.config["DATABASE"] = seeded_database
+    seeded_app.config["BACKUP_DIR"] = str(tmp_path / "backups")
     yield seeded_app
     db.close_connections(seeded_app)
 

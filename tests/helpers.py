@@ -4,6 +4,7 @@ openapi.yaml, and ways to look at what the database holds."""
 import hashlib
 import itertools
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,9 +31,18 @@ SEED_WORDS = 27
 def make_app(database, **settings):
     """An app on the database file, with the tests' seed; every response its test client
     receives is checked against openapi.yaml. Rate limits are off unless settings say; jobs run only when the test runs them."""
+    # Backups go beside a SQLite file (a test's own directory); a PostgreSQL database's to one made here.
+    backup_dir = "" if not str(database).startswith("postgresql") else tempfile.mkdtemp(prefix="lp-backups-")
     app = create_app(
         # No worker threads: a test runs the jobs it submits in its own thread (run_pending).
-        {"TESTING": True, "DATABASE": str(database), "SEED_DIR": str(TEST_SEED_DIR), "JOB_WORKERS": 0, **settings}
+        {
+            "TESTING": True,
+            "DATABASE": str(database),
+            "SEED_DIR": str(TEST_SEED_DIR),
+            "JOB_WORKERS": 0,
+            "BACKUP_DIR": backup_dir,
+            **settings,
+        }
     )
     app.test_client_class = ContractClient
     return app

@@ -11,6 +11,11 @@ def test_defaults():
     assert settings["RATELIMIT_ENABLED"] is True and settings["API_TOKEN"] is None
     assert settings["CORS_ORIGINS"] == config.DEV_ORIGINS
     assert settings["DATABASE"].endswith("words.db")
+    assert settings["BACKUP_EVERY"] == 24 and settings["BACKUP_KEEP"] == 10 and settings["BACKUP_DIR"] == ""
+
+
+def test_scheduled_backups_are_off_by_default_on_postgresql():
+    assert config.from_environment({"LANG_PORTAL_DB": "postgresql://db.internal/lp"})["BACKUP_EVERY"] == 0
 
 
 def test_every_variable_is_read():
@@ -39,6 +44,9 @@ def test_every_variable_is_read():
             "LANG_PORTAL_LOGIN_ADDRESS_LIMIT": "30 per minute",
             "LANG_PORTAL_TOKEN_HOURS": "24",
             "LANG_PORTAL_SESSION_HOURS": "1.5",
+            "LANG_PORTAL_BACKUP_DIR": "/srv/backups",
+            "LANG_PORTAL_BACKUP_EVERY": "6",
+            "LANG_PORTAL_BACKUP_KEEP": "3",
         }
     )
     assert settings == {
@@ -65,6 +73,9 @@ def test_every_variable_is_read():
         "LOGIN_ADDRESS_RATE_LIMIT": "30 per minute",
         "TOKEN_HOURS": 24.0,
         "SESSION_HOURS": 1.5,
+        "BACKUP_DIR": "/srv/backups",
+        "BACKUP_EVERY": 6.0,
+        "BACKUP_KEEP": 3,
     }
 
 
@@ -82,6 +93,8 @@ def test_every_variable_is_read():
         ("LANG_PORTAL_PUBLIC_URL", "https://portal.example/api"),
         ("LANG_PORTAL_TOKEN_HOURS", "0"),
         ("LANG_PORTAL_SESSION_HOURS", "soon"),
+        ("LANG_PORTAL_BACKUP_EVERY", "-1"),
+        ("LANG_PORTAL_BACKUP_KEEP", "0"),
     ],
 )
 def test_a_setting_that_cannot_be_used_names_its_variable(variable, value):

@@ -19,7 +19,7 @@ HISTORY_TABLES = (
 VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
 
-def _clear(conn, tables):
+def _clear(conn, tables, backup):
     # Lock every learner's counters first, as each answer does (on PostgreSQL, whose writers
     # run at once, a reset that locked them after the rows it deletes could deadlock).
     conn.execute("UPDATE learner_totals SET sessions = sessions")
@@ -27,6 +27,9 @@ def _clear(conn, tables):
     # or answering a word for the first time, waits for its commit instead of splitting a
     # range the reset then replaces (sql/setup/postgresql/010_unanswered_ranges.sql).
     conn.lock_exclusive("unanswered_ranges")
+    # Answers wait now (SQLite: this write transaction; PostgreSQL: the counters' locks), so
+    # the backup holds every answer acknowledged before the reset.
+    made = backup() if backup is not None else None
     for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
     # The jobs of the history forgotten: queued ones end, running ones stop at their next
@@ -39,19 +42,23 @@ def _clear(conn, tables):
     # No answers left: every learner's unanswered words are every id again, in one range.
     conn.execute("DELETE FROM unanswered_ranges")
     conn.execute(f"INSERT INTO unanswered_ranges (learner_id, first_id, last_id) SELECT id, 1, {MAX_ID} FROM learners")
+    return made
 
 
-def clear_history(conn):
+def clear_history(conn, backup=None):
     """Forget every learner's study sessions, answers and feedback; keep the vocabulary and
-    the learners. Runs inside the caller's transaction."""
-    _clear(conn, HISTORY_TABLES)
+    the learners. Runs inside the caller's transaction; backup(), when given, is called once
+    writers wait and before anything is deleted, and what it returns is returned (a failure
+    raised there deletes nothing)."""
+    return _clear(conn, HISTORY_TABLES, backup)
 
 
-def reset_to_seed(conn, seed_data):
+def reset_to_seed(conn, seed_data, backup=None):
     """Empty every table and load the seed data again, inside the caller's transaction;
-    returns how many words were new. The learners go too, but for learner 1, who is put back
-    as the migration made them, and those that accounts own (accounts and classes stay)."""
-    _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES)
+    returns what backup() returned (called as clear_history calls it). The learners go too,
+    but for learner 1, who is put back as the migration made them, and those that accounts
+    own (accounts and classes stay)."""
+    made = _clear(conn, HISTORY_TABLES + VOCABULARY_TABLES, backup)
     conn.engine.restart_ids(conn, ("words", "groups", "study_activities"))
     conn.execute(
         "DELETE FROM learners WHERE id != 1 AND id NOT IN (SELECT learner_id FROM accounts WHERE learner_id IS NOT NULL)"
@@ -63,4 +70,5 @@ def reset_to_seed(conn, seed_data):
         WHERE id = 1
         """
     )
-    return seed.load(conn, seed_data)
+    seed.load(conn, seed_data)
+    return made

@@ -30,12 +30,12 @@ def load(conn, seed_data):
     return added
 
 
-def prepare(conn, seed_data):
+def prepare(conn, seed_data, before_migration=None):
     """Bring the schema up to date (and the memory states it adds), and seed an empty
     database, each step in transactions of its own; servers starting together take turns
-    (the engine's setup lock)."""
+    (the engine's setup lock). before_migration: schema.migrate's before."""
     with conn.engine.setup_lock(conn):
-        schema.migrate(conn)
+        schema.migrate(conn, before=before_migration)
         memory.rebuild_missing(conn)
         if conn.scalar("SELECT count(*) FROM words") == 0:
             with conn.transaction():
