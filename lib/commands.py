@@ -193,7 +193,7 @@ def optimize_command(learner_id):
 @click.option("--owner", required=True)
 def run_job_command(job_id, owner):
     """Run a job a worker has taken (lib/worker.py starts this in a process of its own)."""
-    os.nice(10)  # the serving processes' requests come first for the cores
+    os.nice(19)  # the serving processes' requests come first for the cores
     conn = db.connect_app_db(current_app)
     try:
         job = conn.row(
