@@ -17,11 +17,11 @@ from harness.history import generate  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", type=Path)
+    parser.add_argument("path", help="a new SQLite file, or a postgresql:// URL of an empty database")
     parser.add_argument("--words", type=int, default=1000)
     parser.add_argument("--reviews", type=int, default=1000)
     args = parser.parse_args()
-    if args.path.exists():
+    if not args.path.startswith(("postgresql://", "postgres://")) and Path(args.path).exists():
         parser.error(f"{args.path} exists; give a new file")
     started = time.monotonic()
     counts = generate(args.path, args.words, args.reviews)
