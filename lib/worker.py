@@ -28,8 +28,6 @@ POLL_SECONDS = 2.0
 LEASE_SECONDS = 30
 REPORT_EVERY = 0.5  # seconds between progress writes; the fit reports more often
 FAILED = "The job failed unexpectedly; the server's log says why."
-# numpy's BLAS would spread a long dot product over every core, the request threads' too.
-ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 ROOT = Path(__file__).resolve().parent.parent
 
 log = logging.getLogger("lang_portal.worker")
@@ -102,7 +100,7 @@ class Worker:
         # The child reads its settings from the same environment as this process; only the
         # database is passed, as an app made with settings of its own (a test's) names it.
         command = [sys.executable, "-m", "flask", "--app", "app", "run-job", str(job["id"]), "--owner", self.owner]
-        environment = {**os.environ, **ONE_THREAD, "LANG_PORTAL_DB": str(self.app.config["DATABASE"])}
+        environment = {**os.environ, "LANG_PORTAL_DB": str(self.app.config["DATABASE"])}
         child = subprocess.run(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)  # its log: ours
         if child.returncode != 0:
             log.error("job %s: its process ended with %s", job["id"], child.returncode)

@@ -4,13 +4,17 @@ restart, one fit per learner, the queue's bound, two workers on one database, an
 evaluation kept for a long history and brought up to date by a job."""
 
 import json
+import os
 import random
+import subprocess
+import sys
 import threading
 from datetime import date, timedelta
 
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
+from harness.servers import ROOT
 from lib import db, schema, worker
 from lib.domain import fitting, jobs, learners, resets, schedules
 from tests.helpers import error_of, make_app
@@ -443,3 +447,19 @@ def test_the_upgrade_to_kept_evaluations_keeps_the_jobs_and_their_ids(database):
     assert new and job["id"] >= 4  # never 3 again (PostgreSQL may skip the one the refused insert took)
     assert conn.scalar("SELECT count(*) FROM schedule_evaluations") == 0
     conn.close()
+
+
+def test_numpy_gets_one_thread_unless_the_operator_gives_it_more():
+    # What numpy's BLAS reads when it loads: every entry point imports lib before numpy.
+    program = "import lib, os; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    environment = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    plain = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert plain.stdout.split() == ["1", "1"], plain.stderr
+    given = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env={**environment, "OPENBLAS_NUM_THREADS": "2"},
+        capture_output=True,
+        text=True,
+    )
+    assert given.stdout.split() == ["2", "1"], given.stderr
