@@ -1,10 +1,12 @@
 """What many tests use: the tests' own seed, an app with its test client checked against
-openapi.yaml, and ways to look at what the database holds."""
+openapi.yaml, a learner's answers to fit on, and ways to look at what the database holds."""
 
 import hashlib
 import itertools
 import os
+import random
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -46,6 +48,19 @@ def make_app(database, **settings):
     )
     app.test_client_class = ContractClient
     return app
+
+
+def give_answers(app, tmp_path, learner_id, seed=11, count=150, words=12, start=date(2026, 1, 1)):
+    """A review log of count answers to words words, a few a day from start, imported for the learner."""
+    rng = random.Random(seed)
+    day, lines = start, ["word_id,grade,reviewed_at,duration_ms"]
+    for _ in range(count):
+        day += timedelta(days=rng.choice([0, 1, 1, 2, 4]))
+        lines.append(f"{rng.randint(1, words)},{rng.choice([1, 3, 3, 3, 4])},{day.isoformat()}T12:00:00Z,")
+    path = tmp_path / f"log-{learner_id}-{seed}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-reviews", str(path), "--learner", str(learner_id)])
+    assert result.exit_code == 0, result.output
 
 
 class PostgreSQLServer:

@@ -10,7 +10,7 @@ from collections import Counter
 
 import requests
 
-from harness.servers import ROOT, production_command, wait_until_healthy
+from harness.servers import ROOT, free_port, production_command, wait_until_healthy
 from lib import db
 from lib.domain import counters
 
@@ -181,6 +181,21 @@ def start_server(database, port, log, processes=2, env=None, wait=True):
     if wait:
         wait_until_healthy(f"http://127.0.0.1:{port}", process)
     return process
+
+
+def start_both(database, tmp_path, env, files):
+    """Two serve.py servers of 2 processes each, started together on database (both
+    bring the schema up to date at once: they take turns), and their base URLs. Their
+    logs are opened in files (an ExitStack)."""
+    servers, urls = [], []
+    for name in ("a", "b"):
+        port = free_port()
+        log = files.enter_context(open(tmp_path / f"server-{name}.log", "wb"))  # noqa: SIM115 (the stack closes it)
+        servers.append(start_server(database, port, log, processes=2, env=env, wait=False))
+        urls.append(f"http://127.0.0.1:{port}")
+    for url, server in zip(urls, servers, strict=True):
+        wait_until_healthy(url, server, timeout=60)
+    return servers, urls
 
 
 def stop(process, sig=signal.SIGTERM):

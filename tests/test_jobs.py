@@ -5,11 +5,10 @@ evaluation kept for a long history and brought up to date by a job."""
 
 import json
 import os
-import random
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
@@ -17,26 +16,13 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 from harness.servers import ROOT
 from lib import db, schema, worker
 from lib.domain import fitting, jobs, learners, resets, schedules
-from tests.helpers import error_of, make_app
+from tests.helpers import error_of, give_answers, make_app
 
 
 @pytest.fixture
 def enough(monkeypatch):
     """Fits need 30 answers that count here, not 400."""
     monkeypatch.setattr(fitting, "MIN_REVIEWS_TO_FIT", 30)
-
-
-def give_answers(app, tmp_path, learner_id, seed=11, count=150, words=12, start=date(2026, 1, 1)):
-    """A review log of count answers to words words, a few a day from start, imported for the learner."""
-    rng = random.Random(seed)
-    day, lines = start, ["word_id,grade,reviewed_at,duration_ms"]
-    for _ in range(count):
-        day += timedelta(days=rng.choice([0, 1, 1, 2, 4]))
-        lines.append(f"{rng.randint(1, words)},{rng.choice([1, 3, 3, 3, 4])},{day.isoformat()}T12:00:00Z,")
-    path = tmp_path / f"log-{learner_id}-{seed}.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["import-reviews", str(path), "--learner", str(learner_id)])
-    assert result.exit_code == 0, result.output
 
 
 def optimize(client, learner_id=1):

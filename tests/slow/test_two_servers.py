@@ -9,31 +9,15 @@ import pytest
 import requests
 
 from harness.postgres import redis_server
-from harness.servers import free_port, wait_until_healthy
 from lib import db, schema
 from tests.helpers import postgresql_only
-from tests.load import Ledger, check_database, run_clients, start_server, stop
+from tests.load import Ledger, check_database, run_clients, start_both, stop
 from tests.slow.figures import FIGURES
 
 pytestmark = [pytest.mark.slow, postgresql_only]
 
 CLIENTS = 64
 REQUESTS_EACH = 25
-
-
-def start_both(database, tmp_path, env, files):
-    """Two serve.py servers of 2 processes each, started together on database (both
-    bring the schema up to date at once: they take turns), and their base URLs. Their
-    logs are opened in files (an ExitStack)."""
-    servers, urls = [], []
-    for name in ("a", "b"):
-        port = free_port()
-        log = files.enter_context(open(tmp_path / f"server-{name}.log", "wb"))  # noqa: SIM115 (the stack closes it)
-        servers.append(start_server(database, port, log, processes=2, env=env, wait=False))
-        urls.append(f"http://127.0.0.1:{port}")
-    for url, server in zip(urls, servers, strict=True):
-        wait_until_healthy(url, server, timeout=60)
-    return servers, urls
 
 
 def test_two_servers_on_one_database_lose_nothing_under_64_clients(database, tmp_path):
