@@ -19,7 +19,15 @@ GOALS = [
     ),
     ("one learner of many <= 1.5", "learners_ratios", lambda r: max(r["learners_ratios"].values()) <= 1.5),
     ("memory growth < 10%", "memory", lambda r: r["memory"]["growth"] < 0.10),
+    ("fit job at 1M answers <= 60 s", "fitting_1m", lambda r: r["fitting_1m"]["fit_job_s"] <= 60),
+    ("GET schedule at 1M answers < 100 ms", "fitting_1m", lambda r: r["fitting_1m"]["schedule_get_ms"] < 100),
+    (
+        "health p99 during a fit <= 2 x idle",
+        "fitting_health",
+        lambda r: r["fitting_health"]["fit_over_idle_p99"] <= 2,
+    ),
 ]
+FITTING_GOALS_AT = 1_000_000  # answers: the fit's and GET schedule's goals are stated there
 
 
 def growth(small, large, name, p50_ratios):
@@ -166,6 +174,44 @@ def _memory(r):
     ]
 
 
+def _fitting(r):
+    rows = []
+    for size in r["fitting"]:
+        answers, at_goal = f"{size['answers']:,} answers", size["answers"] == FITTING_GOALS_AT
+        rows += [
+            (
+                f"fit job, {answers}",
+                f"{size['fit_job_s']:.1f} s",
+                f"reading and fitting {size['fit_s']:.1f} s, rescheduling {size['words']:,} words "
+                f"{size['reschedule_s']:.1f} s; its process {size['job_cpu_s']:.1f} s CPU; "
+                f"POST 202 in {size['optimize_post_s']:.2f} s; "
+                f"log loss {size['log_loss_before']:.4f} -> {size['log_loss_after']:.4f}",
+                "<= 60 s" if at_goal else "",
+            ),
+            (f"evaluate job, {answers}", f"{size['evaluate_job_s']:.1f} s", f"{size['counted']:,} count", ""),
+            (
+                f"GET schedule, {answers}",
+                f"{size['schedule_get_ms']:.1f} ms",
+                "p50, the evaluation kept",
+                "< 100 ms" if at_goal else "",
+            ),
+        ]
+    h = r["fitting_health"]
+    process = next((s["job_process"] for s in r["fitting"] if s["answers"] == h["answers"]), None)
+    rows.append(
+        (
+            "health p99: during a fit / idle",
+            f"{h['fit_over_idle_p99']:.2f}",
+            f"p99 {h['idle_p99_ms']:.1f} -> {h['fit_p99_ms']:.1f} ms, p50 {h['idle_p50_ms']:.1f} -> "
+            f"{h['fit_p50_ms']:.1f} ms; one client, {h['answers']:,} answers"
+            + (f"; the job at nice {process['nice']}, {process['threads']} threads" if process else "")
+            + f"; load average {h['load_at_fit_end']:.1f} at its end",
+            "<= 2",
+        )
+    )
+    return rows
+
+
 # (the results a section needs, its rows), in the order of the table
 SECTIONS = [
     ("engines", _engines),
@@ -178,6 +224,7 @@ SECTIONS = [
     ("scale", _scale),
     ("learners", _learners),
     ("memory", _memory),
+    ("fitting", _fitting),
 ]
 
 
@@ -201,6 +248,12 @@ def report(results):
         first, last = results["learners"][0], results["learners"][-1]
         sizes.append(
             f"learners: 1 learner / {first['reviews']} reviews -> {last['learners']} learners / {last['reviews']} reviews"
+        )
+    if "fitting" in results:
+        fitting = results["fitting"]
+        sizes.append(
+            f"fitting: one learner, {fitting[0]['answers']} -> {fitting[-1]['answers']} answers, ten a word; "
+            f"health idle {results['fitting_health']['idle_seconds']} s in all, before and after the fit"
         )
     if sizes:
         print("\n" + "; ".join(sizes))

@@ -1,6 +1,6 @@
 """lang-portal benchmark: ratios measured side by side under the production server.
 
-    python bench/run.py                        # the full run (about 25 minutes)
+    python bench/run.py                        # the full run (about 30 minutes)
     python bench/run.py --quick                # a few minutes, smaller histories
     python bench/run.py --engine postgresql    # the same on PostgreSQL, and both engines side by side
     python bench/run.py --only floor,scale     # some experiments only (--list names them)

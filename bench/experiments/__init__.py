@@ -5,6 +5,7 @@ each measures)."""
 from bench.experiments import (
     access,
     engines,
+    fitting,
     floor,
     group_commit,
     in_process,
@@ -15,7 +16,7 @@ from bench.experiments import (
     throughput,
 )
 
-ORDER = (engines, floor, throughput, limits, access, group_commit, in_process, scale, learners, memory)
+ORDER = (engines, floor, throughput, limits, access, group_commit, in_process, scale, learners, memory, fitting)
 
 
 def name(module):
