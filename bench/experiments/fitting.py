@@ -17,9 +17,6 @@ from harness import history
 
 SIZES = [(10_000, 1000), (100_000, 10_000), (1_000_000, 100_000)]  # answers, words: ten answers a word
 QUICK_SIZES = SIZES[:2]
-# Scheduled backups off: the first, at the server's start, would copy the whole database
-# while the figures are measured.
-SETTINGS = {"LANG_PORTAL_BACKUP_EVERY": "0"}
 POLL_SECONDS = 0.2  # between reads of a job's state
 JOB_SECONDS = 900  # a job not done by then has failed the benchmark
 SCHEDULE_GETS = 7
@@ -35,7 +32,7 @@ def measure(run, results):
         path = run.store.new(f"fitting-{answers}")
         try:
             history.generate(path, words, answers)
-            with run.server(path, **SETTINGS) as server, requests.Session() as http:
+            with run.server(path) as server, requests.Session() as http:
                 found = {"answers": answers, "words": words, **evaluation(http, server.url)}
                 evaluate_job = found.pop("job_id")
                 if (answers, words) == sizes[-1]:

@@ -45,6 +45,7 @@ class Server:
             **os.environ,
             "LANG_PORTAL_DB": str(db_path),
             "LANG_PORTAL_RATE_LIMITS": "off",  # one client address sends everything, unless a figure says
+            "LANG_PORTAL_BACKUP_EVERY": "0",  # a scheduled backup at start would copy the database mid-figure
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(PROCESSES),
