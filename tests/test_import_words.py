@@ -75,6 +75,11 @@ def test_a_byte_order_mark_is_skipped(runner, conn, tmp_path):
         ),
         ("parts-json.csv", "kanji,romaji,english,parts\n猫,neko,cat,[oops\n", "line 2: parts is not valid JSON"),
         (
+            "parts-deep.csv",
+            f"kanji,romaji,english,parts\n猫,neko,cat,{'[' * 100_000}\n",
+            "line 2: parts is not valid JSON",
+        ),
+        (
             "unknown.csv",
             "kanji,romaji,english,colour\n猫,neko,cat,black\n",
             "columns this import does not know: colour",

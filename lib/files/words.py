@@ -75,7 +75,7 @@ def csv_words(lines):
         if parts:
             try:
                 row["parts"] = json.loads(parts)
-            except ValueError as e:
+            except (ValueError, RecursionError) as e:
                 raise BadInput(f"line {start}: parts is not valid JSON ({e})") from None
         yield f"line {start}", row
 
