@@ -221,8 +221,12 @@ def read_words(path, lines):
 CSV_HEADER = (*CSV_COLUMNS, "parts")
 
 
-def csv_lines(words):
-    """A word file in CSV, line by line, from rows {kanji, romaji, english, parts (JSON text)}."""
-    yield csv_line(CSV_HEADER)
+def csv_lines(words, with_groups=False):
+    """A word file in CSV, line by line, from rows {kanji, romaji, english, parts (JSON
+    text)}; with_groups, a groups column too, from each row's groups (a list of names)."""
+    yield csv_line((*CSV_HEADER, GROUPS_COLUMN) if with_groups else CSV_HEADER)
     for word in words:
-        yield csv_line((word["kanji"], word["romaji"], word["english"], word["parts"]))
+        values = (word["kanji"], word["romaji"], word["english"], word["parts"])
+        if with_groups:
+            values += (json.dumps(word["groups"], ensure_ascii=False),)
+        yield csv_line(values)
