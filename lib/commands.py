@@ -111,22 +111,39 @@ def check_db_command():
 @click.command("import-words")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--group", "group_name", required=True, help="Group to add the words to (created if missing).")
+@click.option(
+    "--group",
+    "group_name",
+    help="Group to add every word to (created if missing); needed unless FILE has a groups column.",
+)
 def import_words_command(file, group_name):
-    """Import words from FILE (JSON in the seed format, or CSV with kanji,romaji,english[,parts]).
-    All or nothing: the first bad word is reported with its line and nothing is written."""
+    """Import words from FILE (JSON in the seed format, or CSV with kanji,romaji,english[,parts]
+    [,groups]). A groups column puts each word in the groups it names (created if missing),
+    and in --group too when it is given. All or nothing: the first bad word is reported with
+    its line and nothing is written."""
+    try:
+        has_groups = words.csv_has_groups(file)
+    except BadInput as e:
+        raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
+    if group_name is None and not has_groups:
+        raise click.UsageError(
+            f"{file} has no groups column: name the group to import into with --group NAME. Nothing was imported."
+        )
+    into = " and ".join(
+        ([] if group_name is None else [repr(group_name)]) + (["the file's groups"] if has_groups else [])
+    )
     with open(file, "rb") as f, cli_db(create=True, backup_before="before-import-words") as conn:
         lines = Lines(f)
         try:
             with (
                 conn.transaction(),
-                click.progressbar(length=os.path.getsize(file), label=f"Importing into {group_name}") as bar,
+                click.progressbar(length=os.path.getsize(file), label=f"Importing into {into}") as bar,
             ):
                 read = _with_progress(words.read_words(file, lines), f, bar)
                 total, added = vocabulary.add_words(conn, group_name, read)
         except BadInput as e:
             raise click.ClickException(f"{file}, {e}. Nothing was imported.") from None
-    click.echo(f"Imported {total} words into {group_name!r} ({added} new).")
+    click.echo(f"Imported {total} words into {into} ({added} new).")
 
 
 def _with_progress(items, f, bar):

@@ -1,5 +1,6 @@
-"""Exports: a group's words as CSV (import-words reads it back) and as an Anki deck, and a
-learner's answers as a review log (ours, or py-fsrs's columns) and as xAPI statements."""
+"""Exports: every word with its groups, and a group's words, as CSV (import-words reads both
+back), a group as an Anki deck, and a learner's answers as a review log (ours, or py-fsrs's
+columns) and as xAPI statements."""
 
 import json
 
@@ -16,6 +17,16 @@ from lib.web.ratelimit import limited
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
 DEFAULT_STATEMENTS, MAX_STATEMENTS = 100, 500
+
+
+@bp.get("/words/export.csv")
+@allow(SIGNED_IN)
+@limited(lambda: ratelimit.HISTORY)
+def export_words_csv():
+    """Every word as kanji,romaji,english,parts,groups (parts and the groups' names as JSON),
+    by id: flask import-words FILE reads it back, each word into its groups. Streamed."""
+    lines = word_files.csv_lines(words.every_with_groups(get_db()), with_groups=True)
+    return downloads.streamed(lines, "text/csv", "words.csv")
 
 
 @bp.get("/groups/<id:group_id>/export.csv")

@@ -1,17 +1,20 @@
-"""Exports: words as CSV that import-words reads back, the review log (ours and py-fsrs's),
-and xAPI statements."""
+"""Exports: words as CSV that import-words reads back (every word with its groups, or a
+group's), the review log (ours and py-fsrs's), and xAPI statements."""
 
 import csv
 import io
 import json
 import re
+import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
 
 from lib import db
-from lib.domain import clock
-from tests.helpers import count, make_app
+from lib.domain import clock, vocabulary
+from lib.domain import seed as seeding
+from lib.files import seed as seed_files
+from tests.helpers import SEED_WORDS, count, make_app
 
 
 def rows_of(response):
@@ -56,6 +59,151 @@ def test_a_group_exported_and_imported_into_an_empty_database_gives_the_same_wor
     assert words(imported) == words(conn)
     assert count(imported, "words") == 15
     imported.close()
+
+
+# A word whose every field needs CSV's quoting, in a group whose name needs JSON's escapes.
+AWKWARD = {"kanji": "「猫」, ねこ", "romaji": 'ne"ko"', "english": 'cat,\nthe "animal"\r\nmeow'}
+AWKWARD_GROUP = '動物, "animals"\n2'
+
+
+@pytest.fixture
+def second_database(tmp_path, postgresql):
+    """Another empty database, as the database fixture gives one."""
+    if postgresql is None:
+        yield str(tmp_path / "second.db")
+        return
+    url = postgresql.create()
+    yield url
+    postgresql.drop(url)
+
+
+@pytest.fixture
+def mixed_groups(conn):
+    """The tests' seed, with word 1 in both groups, an awkward word in a group of its own
+    and the same awkward word's cousin in no group."""
+    conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (1, 2)")
+    ids = [
+        conn.scalar(
+            "INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?) RETURNING id",
+            (AWKWARD["kanji"], AWKWARD["romaji"], AWKWARD["english"] + suffix, '[{"kanji": "猫", "romaji": ["ne"]}]'),
+        )
+        for suffix in ("", " (no group)")
+    ]
+    group_id = conn.scalar("INSERT INTO groups (name) VALUES (?) RETURNING id", (AWKWARD_GROUP,))
+    conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", (ids[0], group_id))
+    return ids
+
+
+def vocabulary_of(conn):
+    """Every word's fields (parts parsed) with the names of its groups, in id order."""
+    words = conn.rows("SELECT id, kanji, romaji, english, parts FROM words ORDER BY id")
+    memberships = conn.rows(
+        "SELECT wg.word_id, g.name FROM word_groups AS wg JOIN groups AS g ON g.id = wg.group_id ORDER BY g.name"
+    )
+    groups = {}
+    for row in memberships:
+        groups.setdefault(row["word_id"], []).append(row["name"])
+    return [
+        (w["kanji"], w["romaji"], w["english"], json.loads(w["parts"]), sorted(groups.get(w["id"], []))) for w in words
+    ]
+
+
+def test_the_vocabulary_csv_has_every_word_with_its_groups(client, conn, mixed_groups):
+    response = client.get("/api/words/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.is_streamed
+    assert response.headers["Content-Disposition"] == 'attachment; filename="words.csv"'
+    rows = rows_of(response)
+    assert rows[0] == ["kanji", "romaji", "english", "parts", "groups"]
+    assert len(rows) == 1 + SEED_WORDS + 2
+    assert rows[1][:3] == ["大きい", "ookii", "large"] and json.loads(rows[1][4]) == ["Adjectives", "Verbs"]
+    assert json.loads(rows[1][3])[0] == {"kanji": "大", "romaji": ["o", "o"]}
+    assert json.loads(rows[13][4]) == ["Verbs"]  # the first verb
+    awkward, alone = rows[-2], rows[-1]
+    assert awkward[:3] == [AWKWARD["kanji"], AWKWARD["romaji"], AWKWARD["english"]]
+    assert json.loads(awkward[4]) == [AWKWARD_GROUP]
+    assert alone[2] == AWKWARD["english"] + " (no group)" and alone[4] == "[]"
+    assert [row[:3] for row in rows[1:]] == [[w[0], w[1], w[2]] for w in vocabulary_of(conn)]  # by id
+
+
+def test_the_vocabulary_csv_is_streamed_a_line_at_a_time(client):
+    response = client.get("/words/export.csv")  # the path without /api, as the apps send it
+    assert response.is_streamed
+    chunks = list(response.response)
+    assert len(chunks) == 1 + SEED_WORDS  # the header, then a line per word as it is read
+    assert b"".join(chunks) == client.get("/api/words/export.csv").get_data()
+
+
+def test_a_vocabulary_four_times_bigger_is_exported_in_the_same_memory(client, conn):
+    """The words are read a page at a time as the file is sent: the most memory the export
+    takes does not grow with the vocabulary (all at once, it would be four times more)."""
+
+    def add(numbers):
+        with db.transaction(conn):
+            vocabulary.add_words(
+                conn, "Big", ({"kanji": f"語{n}", "romaji": f"go{n}", "english": f"w{n}"} for n in numbers)
+            )
+
+    def exported():
+        tracemalloc.start()
+        try:
+            size = sum(len(chunk) for chunk in client.get("/api/words/export.csv").response)
+            return size, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    client.get("/api/words/export.csv").close()  # the first request loads what every later one shares
+    add(range(1500))
+    small, small_peak = exported()
+    add(range(1500, 6000))
+    big, big_peak = exported()
+    assert big > 3.5 * small
+    assert big_peak < 2 * small_peak, (small_peak, big_peak)
+
+
+def test_the_vocabulary_csv_needs_a_signed_in_account_in_the_class_mode(class_client, people):
+    refused = class_client.get("/api/words/export.csv")
+    assert refused.status_code == 401 and "Sign in" in refused.get_json()["error"]
+    for who in ("alice read", "alice", "teacher"):
+        response = class_client.get("/api/words/export.csv", headers=people.headers(who))
+        assert response.status_code == 200, who
+        assert len(rows_of(response)) == 1 + SEED_WORDS
+
+
+def test_the_vocabulary_exported_and_imported_into_an_empty_database_is_the_same(
+    client, conn, mixed_groups, tmp_path, second_database
+):
+    exported = tmp_path / "words.csv"
+    exported.write_bytes(client.get("/api/words/export.csv").get_data())
+    result = make_app(second_database).test_cli_runner().invoke(args=["import-words", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert f"Imported {SEED_WORDS + 2} words into the file's groups ({SEED_WORDS + 2} new)" in result.output
+    imported = db.connect(second_database)
+    try:
+        assert vocabulary_of(imported) == vocabulary_of(conn)
+        assert count(imported, "groups") == 3
+    finally:
+        imported.close()
+
+
+def test_the_seed_vocabulary_exported_and_imported_is_the_same(database, second_database, tmp_path):
+    source = db.connect(database)
+    try:
+        seeding.prepare(source, seed_files.read())
+        app = make_app(database)
+        exported = tmp_path / "seed-words.csv"
+        exported.write_bytes(app.test_client().get("/api/words/export.csv").get_data())
+        db.close_connections(app)
+        result = make_app(second_database).test_cli_runner().invoke(args=["import-words", str(exported)])
+        assert result.exit_code == 0, result.output
+        imported = db.connect(second_database)
+        try:
+            assert vocabulary_of(imported) == vocabulary_of(source)
+            assert len(vocabulary_of(source)) == sum(len(words) for words in seed_files.read()[0].values())
+        finally:
+            imported.close()
+    finally:
+        source.close()
 
 
 # --- the review log ------------------------------------------------------------------------------

@@ -42,8 +42,8 @@ def test_word_reviews_are_limited_separately(limited_client, conn):
 
 
 def test_reading_a_whole_history_is_limited(app):
-    """The schedule and the review-log export share one budget; the fit has its own, which
-    a refused fit (too few answers) does not use."""
+    """The schedule, the review-log export and the vocabulary's export share one budget;
+    the fit has its own, which a refused fit (too few answers) does not use."""
     client = make_app(
         app.config["DATABASE"],
         RATELIMIT_ENABLED=True,
@@ -51,9 +51,12 @@ def test_reading_a_whole_history_is_limited(app):
         OPTIMIZE_RATE_LIMIT="1 per hour",
     ).test_client()
     statuses = [
-        client.get(path).status_code for path in ["/api/learners/1/schedule", "/api/learners/1/reviews.csv"] * 2
+        client.get(path).status_code
+        for path in ["/api/learners/1/schedule", "/api/learners/1/reviews.csv", "/api/words/export.csv"] * 2
     ]
-    assert statuses == [200, 200, 200, 429]
+    assert statuses == [200, 200, 200, 429, 429, 429]
+    refused = client.get("/api/words/export.csv")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     refused = client.get("/api/learners/1/schedule")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     fits = [client.post("/api/learners/1/schedule/optimize", json={}).status_code for _ in range(3)]

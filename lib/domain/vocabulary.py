@@ -1,5 +1,6 @@
 """The vocabulary as it grows: words added to groups (by the seed and by flask
-import-words), each word stored once and found again by its kanji, romaji and English."""
+import-words), each word stored once and found again by its kanji, romaji and English,
+each group by its name."""
 
 import itertools
 import json
@@ -21,28 +22,44 @@ def find_or_insert(conn, find, insert, params):
 
 
 WORDS_PER_STATEMENT = 500  # an import's words go in this many at a time (4 parameters each)
+LINKS_PER_STATEMENT = 500  # and their places in groups this many at a time (2 each)
 
 
 def add_words(conn, group_name, words):
     """Insert words (one already there, by kanji, romaji and English, is reused) and put
-    them in the group, inside the caller's transaction. Returns (words given, words new).
-    words may be a stream: it is read WORDS_PER_STATEMENT at a time, and each batch is
-    found, inserted and linked in three statements (per word, a PostgreSQL import was a
-    round trip per statement and a counter update per word)."""
-    group_id, _ = find_or_insert(
-        conn, "SELECT id FROM groups WHERE name = ?", "INSERT INTO groups (name) VALUES (?)", (group_name,)
-    )
+    each in group_name (None: no group for all) and in its own "groups" (names, when the
+    word has them), each group created when missing, inside the caller's transaction.
+    Returns (words given, words new). words may be a stream: it is read
+    WORDS_PER_STATEMENT at a time, and each batch is found, inserted and linked in a few
+    statements (per word, a PostgreSQL import was a round trip per statement and a counter
+    update per word)."""
+    group_ids = {}
+
+    def group_id(name):
+        if name not in group_ids:
+            group_ids[name], _ = find_or_insert(
+                conn, "SELECT id FROM groups WHERE name = ?", "INSERT INTO groups (name) VALUES (?)", (name,)
+            )
+        return group_ids[name]
+
+    shared = () if group_name is None else (group_id(group_name),)  # made first, even for no words
     total = added = 0
     for batch in _batches(words, WORDS_PER_STATEMENT):
         ids, new = _find_or_insert_words(conn, batch)
         added += new
-        pairs = list(dict.fromkeys(ids))  # a word twice in the batch is linked once
-        conn.execute(
-            "INSERT INTO word_groups (word_id, group_id) VALUES "
-            + ", ".join(["(?, ?)"] * len(pairs))
-            + " ON CONFLICT DO NOTHING",
-            [value for word_id in pairs for value in (word_id, group_id)],
+        # A word twice in the batch, or a group twice for a word, is linked once.
+        links = dict.fromkeys(
+            (word_id, each)
+            for word, word_id in zip(batch, ids, strict=True)
+            for each in (*shared, *map(group_id, word.get("groups", ())))
         )
+        for pairs in _batches(links, LINKS_PER_STATEMENT):
+            conn.execute(
+                "INSERT INTO word_groups (word_id, group_id) VALUES "
+                + ", ".join(["(?, ?)"] * len(pairs))
+                + " ON CONFLICT DO NOTHING",
+                [value for pair in pairs for value in pair],
+            )
         total += len(batch)
     return total, added
 

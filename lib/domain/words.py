@@ -1,5 +1,8 @@
 """Words, each with one learner's all-time answer counts: the vocabulary's pages in any
-order, a word with its groups and the learner's memory of it, and the answers to it."""
+order, a word with its groups and the learner's memory of it, the answers to it, and every
+word with its groups' names (the vocabulary's export)."""
+
+import itertools
 
 from lib.domain import learners, memory
 from lib.domain.errors import NotFound
@@ -230,3 +233,22 @@ def of_group(conn, group_id):
         """,
         (group_id,),
     )
+
+
+def every_with_groups(conn):
+    """Every word by id, streamed from one statement (one consistent snapshot), each with
+    the names of its groups in code point order: {id, kanji, romaji, english, parts,
+    groups}; a word in no group has groups []."""
+    rows = conn.stream(
+        """
+        SELECT w.id, w.kanji, w.romaji, w.english, w.parts, g.name AS group_name
+        FROM words AS w
+        LEFT JOIN word_groups AS wg ON wg.word_id = w.id
+        LEFT JOIN groups AS g ON g.id = wg.group_id
+        ORDER BY w.id
+        """
+    )
+    for _, same_word in itertools.groupby(rows, key=lambda row: row["id"]):
+        same_word = list(same_word)  # a row per group of the word
+        word = {key: same_word[0][key] for key in ("id", "kanji", "romaji", "english", "parts")}
+        yield word | {"groups": sorted(row["group_name"] for row in same_word if row["group_name"] is not None)}

@@ -1,7 +1,7 @@
-"""Word files: CSV (kanji,romaji,english[,parts], what the group export writes) or JSON (a
-list of words, or the seed format), for flask import-words. A file is read as a stream, one
-line and one word at a time, so memory stays the same whatever its size, and every word is
-checked as it is read; every problem names its line."""
+"""Word files: CSV (kanji,romaji,english[,parts][,groups], the columns the exports write) or
+JSON (a list of words, or the seed format), for flask import-words. A file is read as a
+stream, one line and one word at a time, so memory stays the same whatever its size, and
+every word is checked as it is read; every problem names its line."""
 
 import csv
 import itertools
@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 from lib.domain.text import first_control_character, has_lone_surrogate
-from lib.files.lines import BadInput, csv_line, csv_rows
+from lib.files.lines import BadInput, Lines, csv_line, csv_rows
 
 CSV_COLUMNS = ("kanji", "romaji", "english")
+GROUPS_COLUMN = "groups"  # a CSV column: the names of the word's groups, as a JSON array
 READ_SIZE = 1 << 20  # characters of a JSON file read at a time
 MAX_VALUE_SIZE = 1 << 20  # a word larger than this is an error, not a reason to read on
 WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -55,8 +56,9 @@ def _check_text(key, value):
 
 
 def csv_words(lines):
-    """(where, word) for each row of a CSV file with a kanji,romaji,english header
-    (and an optional parts column of JSON). A quoted field may hold line breaks."""
+    """(where, word, groups) for each row of a CSV file with a kanji,romaji,english header
+    (and optional columns of JSON: parts, and groups, the names of the word's groups; groups
+    is None without that column). A quoted field may hold line breaks."""
     reader = csv.DictReader(iter(lines), strict=True)
     try:
         header = reader.fieldnames or []
@@ -65,7 +67,7 @@ def csv_words(lines):
     missing = set(CSV_COLUMNS) - set(header)
     if missing:
         raise BadInput(f"line 1: the header row lacks {', '.join(sorted(missing))}")
-    extra = set(header) - {*CSV_COLUMNS, "parts"}
+    extra = set(header) - {*CSV_COLUMNS, "parts", GROUPS_COLUMN}
     if extra:
         raise BadInput(f"line 1: the header row has columns this import does not know: {', '.join(sorted(extra))}")
     for start, row in csv_rows(reader, lines):
@@ -75,9 +77,43 @@ def csv_words(lines):
         if parts:
             try:
                 row["parts"] = json.loads(parts)
-            except ValueError as e:
+            except (ValueError, RecursionError) as e:
                 raise BadInput(f"line {start}: parts is not valid JSON ({e})") from None
-        yield f"line {start}", row
+        groups = row.pop(GROUPS_COLUMN, None)
+        if groups is not None:
+            try:
+                groups = check_groups(groups)
+            except BadInput as e:
+                raise BadInput(f"line {start}: {e}") from None
+        yield f"line {start}", row, groups
+
+
+def check_groups(cell):
+    """The group names of a groups cell (a JSON array of non-empty strings), or BadInput."""
+    if not cell.strip():
+        raise BadInput("groups is empty (a word in no group has [])")
+    try:
+        names = json.loads(cell, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as e:
+        raise BadInput(f"groups is not valid JSON ({e})") from None
+    if not isinstance(names, list) or not all(isinstance(name, str) and name.strip() for name in names):
+        raise BadInput('groups must be a JSON list of group names, such as ["Verbs", "JLPT N5"]')
+    for name in names:
+        _check_text("groups", name)
+    return names
+
+
+def csv_has_groups(path):
+    """Whether the word file is CSV with a groups column in its header row."""
+    if Path(path).suffix.lower() != ".csv":
+        return False
+    with open(path, "rb") as f:
+        lines = Lines(f)
+        try:
+            header = next(csv.reader(iter(lines), strict=True), [])
+        except csv.Error as e:
+            raise BadInput(f"line {lines.number}: {e}") from None
+    return GROUPS_COLUMN in header
 
 
 class JsonArray:
@@ -168,20 +204,29 @@ def _reject_constant(name):
 
 
 def read_words(path, lines):
-    """Each checked word of the file, as it is read; a BadInput names the first bad one."""
-    rows = csv_words(lines) if Path(path).suffix.lower() == ".csv" else JsonArray(lines).words()
-    for where, row in rows:
+    """Each checked word of the file, as it is read, with "groups" (its groups' names) when
+    the file is CSV with that column; a BadInput names the first bad one."""
+    if Path(path).suffix.lower() == ".csv":
+        rows = csv_words(lines)
+    else:
+        rows = ((where, row, None) for where, row in JsonArray(lines).words())
+    for where, row, groups in rows:
         try:
-            yield check_word(row)
+            word = check_word(row)
         except BadInput as e:
             raise BadInput(f"{where}: the word {e}") from None
+        yield word if groups is None else word | {"groups": groups}
 
 
 CSV_HEADER = (*CSV_COLUMNS, "parts")
 
 
-def csv_lines(words):
-    """A word file in CSV, line by line, from rows {kanji, romaji, english, parts (JSON text)}."""
-    yield csv_line(CSV_HEADER)
+def csv_lines(words, with_groups=False):
+    """A word file in CSV, line by line, from rows {kanji, romaji, english, parts (JSON
+    text)}; with_groups, a groups column too, from each row's groups (a list of names)."""
+    yield csv_line((*CSV_HEADER, GROUPS_COLUMN) if with_groups else CSV_HEADER)
     for word in words:
-        yield csv_line((word["kanji"], word["romaji"], word["english"], word["parts"]))
+        values = (word["kanji"], word["romaji"], word["english"], word["parts"])
+        if with_groups:
+            values += (json.dumps(word["groups"], ensure_ascii=False),)
+        yield csv_line(values)

@@ -1,7 +1,6 @@
 """Rate limits per signed-in account, else per client address, on the routes that need them
 (session feedback, word answers, sign-ins, unknown session ids, and what reads or fits
-a learner's whole history), answered with a JSON 429
-and Retry-After.
+a learner's whole history or reads every word), answered with a JSON 429 and Retry-After.
 
 Only a request that stored something counts against a limit: a learner in a class behind
 one address must not lose their turn to a classmate's 400, 404 or 409. The limits are
@@ -90,7 +89,7 @@ def limited(choose):
     return decorate
 
 
-HISTORY = ("HISTORY_RATE_LIMIT", "history")
+HISTORY = ("HISTORY_RATE_LIMIT", "history")  # a learner's whole history, or every word: cost grows with the data
 OPTIMIZE = ("OPTIMIZE_RATE_LIMIT", "optimize")
 
 
