@@ -30,11 +30,22 @@ TEST_SEED_DIR = Path(__file__).resolve().parent / "seed"
 SEED_WORDS = 27
 
 
+# Where backups of the tests' PostgreSQL databases go: one directory for the run, removed
+# when it ends (a SQLite file's go beside it, in the test's own directory).
+BACKUPS = tempfile.TemporaryDirectory(prefix="lp-backups-")
+
+
+def backup_dir_for(database):
+    """The backup directory a test's app or server on database uses."""
+    if not str(database).startswith("postgresql"):
+        return ""
+    return tempfile.mkdtemp(dir=BACKUPS.name)
+
+
 def make_app(database, **settings):
     """An app on the database file, with the tests' seed; every response its test client
     receives is checked against openapi.yaml. Rate limits are off unless settings say; jobs run only when the test runs them."""
-    # Backups go beside a SQLite file (a test's own directory); a PostgreSQL database's to one made here.
-    backup_dir = "" if not str(database).startswith("postgresql") else tempfile.mkdtemp(prefix="lp-backups-")
+    backup_dir = backup_dir_for(database)
     app = create_app(
         # No worker threads: a test runs the jobs it submits in its own thread (run_pending).
         {

@@ -13,6 +13,7 @@ import requests
 from harness.servers import ROOT, free_port, production_command, wait_until_healthy
 from lib import db
 from lib.domain import counters
+from tests.helpers import backup_dir_for
 
 BATCH_SIZE = 5
 WORD_IDS = range(1, 101)  # the real seed has more words than this
@@ -167,6 +168,7 @@ def start_server(database, port, log, processes=2, env=None, wait=True):
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": str(processes),
+        "LANG_PORTAL_BACKUP_DIR": backup_dir_for(database),
         **(env or {}),
     }
     # A session of its own, so one killpg takes the parent and every serving process at once.
