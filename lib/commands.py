@@ -121,6 +121,11 @@ def import_words_command(file, group_name):
     [,groups]). A groups column puts each word in the groups it names (created if missing),
     and in --group too when it is given. All or nothing: the first bad word is reported with
     its line and nothing is written."""
+    if group_name is not None:
+        try:
+            words.check_group_name(group_name)
+        except BadInput as e:
+            raise click.UsageError(f"--group: {e}. Nothing was imported.") from None
     try:
         has_groups = words.csv_has_groups(file)
     except BadInput as e:

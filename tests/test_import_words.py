@@ -231,6 +231,20 @@ def test_without_a_groups_column_or_group_nothing_is_imported(runner, app, conn,
     assert not os.path.exists(app.config["BACKUP_DIR"])  # refused before the backup, too
 
 
+@pytest.mark.parametrize(
+    ("group", "message"), [("", "is blank"), ("  ", "is blank"), ("a\x07b", "has the control character U+0007")]
+)
+def test_a_blank_or_unprintable_group_name_is_refused_before_anything(runner, app, conn, tmp_path, group, message):
+    # A group named "" would export as [""], which no import reads back.
+    before = snapshot(conn)
+    result = runner.invoke(
+        args=["import-words", str(write_csv(tmp_path, "kanji,romaji,english\n猫,neko,cat\n")), "--group", group]
+    )
+    assert result.exit_code == 2 and f"--group: the group's name {message}" in result.output, result.output
+    assert snapshot(conn) == before
+    assert not os.path.exists(app.config["BACKUP_DIR"])
+
+
 def test_a_bad_header_is_named_before_anything_when_group_is_missing(runner, conn, tmp_path):
     before = snapshot(conn)
     path = tmp_path / "latin1.csv"

@@ -103,6 +103,14 @@ def check_groups(cell):
     return names
 
 
+def check_group_name(name):
+    """A group name given on its own (import-words --group): not blank, text; or BadInput."""
+    if not name.strip():
+        raise BadInput("the group's name is blank")
+    _check_text("the group's name", name)
+    return name
+
+
 def csv_has_groups(path):
     """Whether the word file is CSV with a groups column in its header row."""
     if Path(path).suffix.lower() != ".csv":
