@@ -44,10 +44,10 @@ class Connection(sqlite3.Connection, base.Connection):
             )
         return None if self.path is None else file_problem(self.path, self.identity)
 
-    def begin_write(self):
+    def begin_write(self, alone=False):
         """BEGIN IMMEDIATE (takes SQLite's write lock up front), after our turn in the
         queue; raises WriteTimeout if the turn does not come within write_timeout, and
-        Unavailable if the file cannot take the write."""
+        Unavailable if the file cannot take the write. Every write transaction is alone."""
         problem = self.problem()
         if problem:
             raise Unavailable(f"Nothing was written: {problem}")
@@ -87,9 +87,6 @@ class Connection(sqlite3.Connection, base.Connection):
             self.writers.release()
 
     def serialize(self, key):
-        """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
-
-    def lock_exclusive(self, table):
         """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
 
     def settings(self):
