@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from lib import db
+from lib.engines.sqlite import SYNCHRONOUS_MODES
 from lib.engines.wal_sync import NotDurable, WalSync
 from tests.helpers import count, error_of, make_app, sqlite_only
 
@@ -195,6 +196,29 @@ def test_other_settings_leave_the_syncs_to_sqlite(seeded_database, settings, pra
     assert client.post(f"/api/study_sessions/{session}/review", json={"word_id": 1, "correct": True}).status_code == 200
     assert synced_files == []  # SQLite syncs (or not) inside COMMIT, through its own calls
     db.close_connections(app)
+
+
+@pytest.mark.parametrize(
+    ("settings", "synchronous", "durability"),
+    [
+        ({}, "NORMAL", "full (group commit)"),
+        ({"SYNCHRONOUS": "FULL", "GROUP_COMMIT": False}, "FULL", "full"),
+        ({"SYNCHRONOUS": "EXTRA"}, "EXTRA", "full"),
+        ({"SYNCHRONOUS": "NORMAL"}, "NORMAL", "normal"),
+        ({"SYNCHRONOUS": "OFF"}, "OFF", "off"),
+    ],
+)
+def test_health_says_the_synchronous_connections_run_at_and_the_durability_it_gives(
+    seeded_database, settings, synchronous, durability
+):
+    app = make_app(seeded_database, **settings)
+    health = app.test_client().get("/api/health").get_json()
+    conn = db.connect_app_db(app)
+    pragma = conn.execute("PRAGMA synchronous").fetchone()["synchronous"]
+    conn.close()
+    db.close_connections(app)
+    assert (health["synchronous"], SYNCHRONOUS_MODES[pragma]) == (synchronous, synchronous)
+    assert health["durability"] == durability
 
 
 def test_a_write_the_disk_cannot_confirm_is_a_503_that_says_so_and_then_the_process_takes_no_writes(

@@ -14,7 +14,12 @@ from lib.engines.sqlite_file import file_identity, file_problem
 from lib.engines.wal_sync import WalSync
 from lib.engines.writers import WriterQueue
 
-SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")  # PRAGMA synchronous's 0 to 3
+# What an answered write survives at each synchronous, in WAL mode (where EXTRA is FULL):
+# "full", a power cut; "normal", a crash of the server, but a power cut can take the last
+# writes away (never corrupting the file); "off", a crash of the server only (a power cut
+# can corrupt the file).
+DURABILITY = {"OFF": "off", "NORMAL": "normal", "FULL": "full", "EXTRA": "full"}
 
 
 class Connection(sqlite3.Connection, base.Connection):
@@ -25,7 +30,6 @@ class Connection(sqlite3.Connection, base.Connection):
     path = None
     identity = None
     write_timeout = 5.0
-    synchronous = "FULL"  # as configured (group commit runs the connection at NORMAL)
     wal_sync = None  # at FULL: the WAL is synced after COMMIT, outside the writer's turn
     kept_responses = None  # lib/web/response_cache.py
 
@@ -90,7 +94,11 @@ class Connection(sqlite3.Connection, base.Connection):
         """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
 
     def settings(self):
-        return {"synchronous": self.synchronous}
+        """synchronous as the connection runs (NORMAL under group commit, which syncs the
+        WAL itself), and the durability an answered write has."""
+        synchronous = SYNCHRONOUS_MODES[self._plain_cursor().execute("PRAGMA synchronous").fetchone()[0]]
+        durability = "full (group commit)" if self.wal_sync is not None else DURABILITY[synchronous]
+        return {"synchronous": synchronous, "durability": durability}
 
     def rows(self, sql, params=()):
         """All rows of a query, as dicts."""
@@ -136,7 +144,6 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
     try:
         conn.row_factory = _dict_row
         conn.write_timeout = write_timeout
-        conn.synchronous = synchronous
         conn.execute(f"PRAGMA busy_timeout = {int(write_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"]
