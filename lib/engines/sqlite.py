@@ -31,6 +31,7 @@ class Connection(sqlite3.Connection, base.Connection):
     identity = None
     write_timeout = 5.0
     wal_sync = None  # at FULL: the WAL is synced after COMMIT, outside the writer's turn
+    changes_at_begin = 0  # total_changes when the write transaction began
     kept_responses = None  # lib/web/response_cache.py
 
     def write_mark(self):
@@ -63,12 +64,17 @@ class Connection(sqlite3.Connection, base.Connection):
         except BaseException:
             self._leave_queue()
             raise
+        self.changes_at_begin = self.total_changes
 
     def end_write(self, commit):
         """COMMIT or ROLLBACK, and give the next writer its turn; at FULL, then wait until
-        the commit is on disk (raises NotDurable if the disk cannot say so). A failed
-        statement may have ended the transaction already (disk full, I/O error), and a
-        caller may have rolled back already: then nothing is left to roll back."""
+        the commit is on disk (raises NotDurable if the disk cannot say so), if it changed
+        a row: one that changed none has nothing to keep, and is answered as a read is.
+        (Only rows count, their triggers' included: the schema's changes, which count none,
+        are made by apply_schema, which syncs them itself.) A failed statement may have
+        ended the transaction already (disk full, I/O error), and a caller may have rolled
+        back already: then nothing is left to roll back."""
+        changed = self.total_changes != self.changes_at_begin
         try:
             if commit:
                 self.execute("COMMIT")
@@ -76,7 +82,7 @@ class Connection(sqlite3.Connection, base.Connection):
                 self.execute("ROLLBACK")
         finally:
             self._leave_queue()
-        if commit:
+        if commit and changed:
             self.make_durable()
 
     def make_durable(self):
