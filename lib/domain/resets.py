@@ -20,10 +20,10 @@ VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
 
 def _clear(conn, tables, backup):
-    # Alone, no write runs beside the reset: on PostgreSQL, whose writers run at once, an
-    # answer locks its session, then its learner's counters, then the memory of its word,
-    # and a reset deleting those could only lock them in another order (a deadlock); and a
-    # learner made, or answering a word first, meanwhile would split a range put back below.
+    # Alone, no write runs beside the reset. On PostgreSQL, whose writers run at once, an
+    # answer locks its session's row, then its learner's counters, then its word's memory,
+    # and a reset that took them in its own order deadlocked with it (a 503 for one of the
+    # two); a learner made, or answering a word first, would split a range put back below.
     if not conn.alone:
         raise RuntimeError("a reset runs in a transaction begun alone: transaction(alone=True)")
     # Every write acknowledged before the reset is committed, and the later ones wait, so
