@@ -23,7 +23,13 @@ def create_app():
 
     @app.get("/api/health")
     def health():
-        return {"status": "ok", "schema_version": 9, "engine": "sqlite", "synchronous": "FULL"}
+        return {
+            "status": "ok",
+            "schema_version": 9,
+            "engine": "sqlite",
+            "synchronous": "NORMAL",
+            "durability": "full (group commit)",
+        }
 
     return app
 

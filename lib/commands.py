@@ -89,7 +89,7 @@ def seed_command():
 @with_appcontext
 def reset_history_command():
     """Delete every study session, word review and feedback review."""
-    with cli_db() as conn, conn.transaction():
+    with cli_db() as conn, conn.transaction(alone=True):
         resets.clear_history(conn, backup=lambda: _backup("before-reset-history"))
     click.echo("Study history cleared; words, groups and activities kept.")
 

@@ -110,12 +110,13 @@ def scalar(sql, params=()):
     return get_db().scalar(sql, params)
 
 
-def transaction(conn=None):
+def transaction(conn=None, alone=False):
     """A write transaction on conn (the request's connection by default), all or nothing,
     begun and ended in the with block. On SQLite the writer queue and BEGIN IMMEDIATE take
     the write lock up front, so two writers wait their turn (within the write bound)
-    instead of failing half-way; on PostgreSQL writers lock rows."""
-    return (conn or get_db()).transaction()
+    instead of failing half-way; on PostgreSQL writers lock rows, and one begun alone (a
+    reset) waits for the others and they for it."""
+    return (conn or get_db()).transaction(alone)
 
 
 def init_app(app):

@@ -40,7 +40,7 @@ def health():
 def reset_history():
     """Clear the study history; takes no body (the frontend sends a JSON content type with none)."""
     forms.empty()
-    with idempotent_transaction() as write:
+    with idempotent_transaction(alone=True) as write:
         made = resets.clear_history(write.conn, backup=_backup("before-reset-history"))
         return write.answer(
             {
@@ -56,7 +56,7 @@ def reset_history():
 def full_reset():
     forms.empty()
     seed_data = seed.read(current_app.config["SEED_DIR"])
-    with idempotent_transaction() as write:
+    with idempotent_transaction(alone=True) as write:
         made = resets.reset_to_seed(write.conn, seed_data, backup=_backup("before-full-reset"))
         return write.answer(
             {"success": True, "message": "Every table emptied and the seed data loaded again.", "backup": made["name"]}

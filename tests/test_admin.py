@@ -14,7 +14,7 @@ def test_health_reports_schema_and_no_path(client, seeded_database):
     response = client.get("/api/health")
     expected = {"status": "ok", "schema_version": schema.latest_version(), "engine": ENGINE}
     if ENGINE == "sqlite":
-        expected["synchronous"] = "FULL"
+        expected |= {"synchronous": "NORMAL", "durability": "full (group commit)"}  # the default, FULL
     assert response.get_json() == expected
     assert seeded_database.rsplit("/", 1)[-1] not in response.get_data(as_text=True)
 

@@ -2,10 +2,12 @@
 all under concurrency, where PostgreSQL's writers run at once and SQLite's take turns."""
 
 import threading
+import time
 
 import pytest
 
 from lib import db, schema
+from lib.domain import resets
 from lib.domain.counters import counter_mismatches
 from lib.engines.postgresql import ENGINE, NumberLoader, placeholders
 from tests.helpers import SEED_WORDS, count, postgresql_only
@@ -169,3 +171,81 @@ def test_both_engines_make_the_same_tables_columns_and_indexes(conn, tmp_path):
     assert pg_columns == sqlite_columns
     assert pg_indexes == sqlite_indexes
     assert schema.version(conn) == schema.latest_version("sqlite")
+
+
+RESETS = ("/api/reset_history", "/api/study_sessions/reset", "/api/full_reset")
+
+
+@postgresql_only
+def test_resets_while_answers_are_recorded_neither_deadlock_nor_keep_what_they_forgot(app, conn, monkeypatch):
+    """PostgreSQL's writers run at once: a reset waits for the answers under way and the
+    answers after it wait for the reset, and none of them is a 503 (a deadlock is). An
+    answer whose session a reset deleted is that session's 404. Before the fix the first
+    reset or two deadlocked; the resets stop at the first 5xx, so a failure is quick."""
+    # Writers wait for a reset's backup (pg_dump), seconds on a busy machine: past the bound
+    # that would be a 503 too. PostgreSQL finds a deadlock within its deadlock_timeout (1 s).
+    monkeypatch.setitem(app.config, "WRITE_TIMEOUT", 30)
+    answerers, stop, answered = 3, threading.Event(), threading.Semaphore(0)
+    results, resets = [], []  # (status, body, the session's 404, sent, answered); (status, body, sent, answered)
+
+    def answer(i):
+        client, session, word = app.test_client(), None, i
+        while True:
+            last = stop.is_set()  # one more session and answer once the resets are done
+            if session is None:
+                response = client.post("/api/study_sessions", json={"group_id": 1, "study_activity_id": 1})
+                if response.status_code != 200:
+                    results.append((response.status_code, response.get_json(), None, None, None))
+                    return
+                session = response.get_json()["id"]
+            word = word % SEED_WORDS + 1
+            sent = time.monotonic()
+            response = client.post(f"/api/study_sessions/{session}/review", json={"word_id": word, "correct": True})
+            gone = {"error": f"Study session {session} not found."}
+            results.append((response.status_code, response.get_json(), gone, sent, time.monotonic()))
+            if response.status_code == 200:
+                answered.release()
+            elif response.status_code == 404:
+                session = None
+                continue
+            if last or response.status_code >= 500:
+                return
+
+    def reset():
+        client = app.test_client()
+        for n in range(6):
+            # Answers go on between resets and while one begins: each waits for some first.
+            if not all(answered.acquire(timeout=30) for _ in range(answerers)):
+                break  # an answerer has stopped (at a 5xx, asserted below)
+            sent = time.monotonic()
+            response = client.post(RESETS[n % len(RESETS)], json={})
+            resets.append((response.status_code, response.get_json(), sent, time.monotonic()))
+            if response.status_code >= 500:
+                break
+        stop.set()
+
+    threads = [threading.Thread(target=answer, args=(i,)) for i in range(answerers)]
+    threads.append(threading.Thread(target=reset))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert [(status, body) for status, body, _, _ in resets if status != 200] == []
+    assert [(status, body) for status, body, gone, _, _ in results if status != 200 and body != gone] == []
+    assert len(resets) == 6
+    # What the last reset forgot is gone, what was sent after it is kept, and the counters agree.
+    _, _, last_sent, last_answered = resets[-1]
+    stored = {row["id"] for row in conn.rows("SELECT id FROM word_review_items")}
+    kept = [(body["id"], sent, done) for status, body, _, sent, done in results if status == 200]
+    before = [i for i, _, done in kept if done < last_sent]
+    after = [i for i, sent, _ in kept if sent > last_answered]
+    assert len(before) >= 6 * answerers and stored.isdisjoint(before)
+    assert len(after) >= answerers and set(after) <= stored
+    assert counter_mismatches(conn) == []
+
+
+def test_a_reset_in_a_transaction_not_begun_alone_is_refused_and_deletes_nothing(conn, session_id):
+    with pytest.raises(RuntimeError, match="alone"), conn.transaction():
+        resets.clear_history(conn)
+    assert count(conn, "study_sessions") == 1

@@ -8,6 +8,8 @@ import threading
 import pytest
 
 from lib import db
+from lib.domain import schedules
+from lib.engines.sqlite import SYNCHRONOUS_MODES
 from lib.engines.wal_sync import NotDurable, WalSync
 from tests.helpers import count, error_of, make_app, sqlite_only
 
@@ -177,6 +179,40 @@ def test_at_full_each_answered_write_syncs_the_wal_and_a_refused_one_does_not(cl
 
 
 @pytest.mark.parametrize(
+    ("statement", "syncs"),
+    [
+        (None, 0),  # with transaction(): pass
+        ("UPDATE learners SET name = 'Nobody' WHERE id = 999", 0),  # no row matches
+        ("INSERT INTO learner_groups (learner_id, group_id) SELECT 1, id FROM groups WHERE id = 999", 0),
+        ("UPDATE learners SET name = name WHERE id = 1", 1),  # a row matched is a change, even to itself
+        ("INSERT INTO groups (name) VALUES ('New')", 1),
+    ],
+)
+def test_a_write_transaction_syncs_the_wal_before_it_returns_only_when_it_changed_a_row(app, statement, syncs):
+    conn = db.connect_app_db(app)
+    before = conn.wal_sync.syncs
+    with db.transaction(conn):
+        if statement is not None:
+            conn.execute(statement)
+    assert conn.wal_sync.syncs - before == syncs
+    conn.close()
+
+
+def test_a_request_whose_transaction_changed_nothing_waits_for_no_sync(app, client, session_id, monkeypatch):
+    """A long history's schedule asked for again while its evaluation is queued looks for
+    the job in a write transaction, finds it and changes nothing."""
+    monkeypatch.setattr(schedules, "INLINE_ANSWERS", 2)  # three answers are a long history
+    reviews = [{"word_id": word_id, "correct": True} for word_id in (1, 2, 3)]
+    assert client.post(f"/api/study_sessions/{session_id}/review", json={"reviews": reviews}).status_code == 200
+    sync = WalSync.for_path(app.config["DATABASE"])
+    before = sync.syncs
+    first = client.get("/api/learners/1/schedule").get_json()["evaluated"]["job"]
+    assert first["state"] == "queued" and sync.syncs == before + 1  # the job queued is synced
+    again = client.get("/api/learners/1/schedule").get_json()["evaluated"]["job"]
+    assert (again["id"], again["state"]) == (first["id"], "queued") and sync.syncs == before + 1
+
+
+@pytest.mark.parametrize(
     ("settings", "pragma"),
     [
         ({"SYNCHRONOUS": "NORMAL"}, 1),
@@ -195,6 +231,29 @@ def test_other_settings_leave_the_syncs_to_sqlite(seeded_database, settings, pra
     assert client.post(f"/api/study_sessions/{session}/review", json={"word_id": 1, "correct": True}).status_code == 200
     assert synced_files == []  # SQLite syncs (or not) inside COMMIT, through its own calls
     db.close_connections(app)
+
+
+@pytest.mark.parametrize(
+    ("settings", "synchronous", "durability"),
+    [
+        ({}, "NORMAL", "full (group commit)"),
+        ({"SYNCHRONOUS": "FULL", "GROUP_COMMIT": False}, "FULL", "full"),
+        ({"SYNCHRONOUS": "EXTRA"}, "EXTRA", "full"),
+        ({"SYNCHRONOUS": "NORMAL"}, "NORMAL", "normal"),
+        ({"SYNCHRONOUS": "OFF"}, "OFF", "off"),
+    ],
+)
+def test_health_says_the_synchronous_connections_run_at_and_the_durability_it_gives(
+    seeded_database, settings, synchronous, durability
+):
+    app = make_app(seeded_database, **settings)
+    health = app.test_client().get("/api/health").get_json()
+    conn = db.connect_app_db(app)
+    pragma = conn.execute("PRAGMA synchronous").fetchone()["synchronous"]
+    conn.close()
+    db.close_connections(app)
+    assert (health["synchronous"], SYNCHRONOUS_MODES[pragma]) == (synchronous, synchronous)
+    assert health["durability"] == durability
 
 
 def test_a_write_the_disk_cannot_confirm_is_a_503_that_says_so_and_then_the_process_takes_no_writes(

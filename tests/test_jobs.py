@@ -302,7 +302,7 @@ def test_a_fit_whose_history_was_reset_after_its_last_report_stores_nothing(
     def reset_meanwhile(conn_, learner, progress=None, word_ids=None):
         states = made(conn_, learner, progress=progress, word_ids=word_ids)
         other = db.connect(app.config["DATABASE"])
-        with other.transaction():
+        with other.transaction(alone=True):
             resets.clear_history(other)  # as POST /api/reset_history, after the last report
         other.close()
         return states

@@ -142,7 +142,7 @@ def test_upgrade_to_ids_that_are_never_reused_keeps_every_row(database):
     # jobs: 0 is 013's copy of the empty jobs table (its ids go on from there).
     assert sequences == {"study_sessions": 7, "word_review_items": 41, "session_feedback": 5, "learners": 1, "jobs": 0}
 
-    with db.transaction(conn):
+    with db.transaction(conn, alone=True):
         resets.clear_history(conn)
     row = conn.execute(
         "INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, learning_day) "

@@ -20,15 +20,14 @@ VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
 
 def _clear(conn, tables, backup):
-    # Lock every learner's counters first, as each answer does (on PostgreSQL, whose writers
-    # run at once, a reset that locked them after the rows it deletes could deadlock).
-    conn.execute("UPDATE learner_totals SET sessions = sessions")
-    # Then the learners' unanswered ranges, put back below: a learner made during the reset,
-    # or answering a word for the first time, waits for its commit instead of splitting a
-    # range the reset then replaces (sql/setup/postgresql/010_unanswered_ranges.sql).
-    conn.lock_exclusive("unanswered_ranges")
-    # Answers wait now (SQLite: this write transaction; PostgreSQL: the counters' locks), so
-    # the backup holds every answer acknowledged before the reset.
+    # Alone, no write runs beside the reset. On PostgreSQL, whose writers run at once, an
+    # answer locks its session's row, then its learner's counters, then its word's memory,
+    # and a reset that took them in its own order deadlocked with it (a 503 for one of the
+    # two); a learner made, or answering a word first, would split a range put back below.
+    if not conn.alone:
+        raise RuntimeError("a reset runs in a transaction begun alone: transaction(alone=True)")
+    # Every write acknowledged before the reset is committed, and the later ones wait, so
+    # the backup holds every answer acknowledged before it.
     made = backup() if backup is not None else None
     for table in tables:
         conn.execute(f"DELETE FROM {table}")  # names come from the fixed tuples above
@@ -47,9 +46,9 @@ def _clear(conn, tables, backup):
 
 def clear_history(conn, backup=None):
     """Forget every learner's study sessions, answers and feedback; keep the vocabulary and
-    the learners. Runs inside the caller's transaction; backup(), when given, is called once
-    writers wait and before anything is deleted, and what it returns is returned (a failure
-    raised there deletes nothing)."""
+    the learners. Runs inside the caller's transaction, begun alone (transaction(alone=True));
+    backup(), when given, is called before anything is deleted, and what it returns is
+    returned (a failure raised there deletes nothing)."""
     return _clear(conn, HISTORY_TABLES, backup)
 
 

@@ -102,11 +102,9 @@ def keep_evaluation(conn, learner_id, parameters, answers, evaluation):
 
 def _reset_since(conn, learner_id, log):
     """Whether the learner's history was reset since the log was read (answers are only
-    ever added otherwise). It locks the learner's counters, which a reset locks first, so
-    on PostgreSQL a reset waits for the caller's transaction or has committed before it."""
-    answers = conn.scalar(
-        "UPDATE learner_totals SET reviews = reviews WHERE learner_id = ? RETURNING reviews", (learner_id,)
-    )
+    ever added otherwise), in the caller's write transaction: a reset runs alone, so it
+    has committed before that began or waits for it to end."""
+    answers = conn.scalar("SELECT reviews FROM learner_totals WHERE learner_id = ?", (learner_id,))
     return answers is None or answers < log.answers
 
 

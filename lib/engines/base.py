@@ -81,6 +81,7 @@ class Connection(ABC):
 
     engine = None
     holds_queue = False  # whether the connection holds the writer's turn (SQLite's queue)
+    alone = False  # whether the open write transaction was begun alone (transaction(alone=True))
 
     @abstractmethod
     def execute(self, sql, params=()):
@@ -105,8 +106,10 @@ class Connection(ABC):
         """Whether a transaction is open."""
 
     @abstractmethod
-    def begin_write(self):
-        """Begin a write transaction, its locks taken up front where the engine can."""
+    def begin_write(self, alone=False):
+        """Begin a write transaction, its locks taken up front where the engine can. Alone,
+        it first waits for every write transaction under way, and every later one waits
+        for it to end."""
 
     @abstractmethod
     def end_write(self, commit):
@@ -120,10 +123,6 @@ class Connection(ABC):
     @abstractmethod
     def serialize(self, key):
         """Until this transaction ends, a transaction serialising the same key waits."""
-
-    @abstractmethod
-    def lock_exclusive(self, table):
-        """Until this transaction ends, other writers to table wait for it."""
 
     @abstractmethod
     def write_mark(self):
@@ -148,14 +147,18 @@ class Connection(ABC):
         return None if row is None else next(iter(row.values()))
 
     @contextmanager
-    def transaction(self):
-        """A write transaction, all or nothing, begun and ended here; writes do not nest."""
+    def transaction(self, alone=False):
+        """A write transaction, all or nothing, begun and ended here; writes do not nest.
+        Alone (a reset), no other write transaction runs while it does (begin_write)."""
         if self.in_transaction:
             raise RuntimeError("a transaction is already open on this connection; writes do not nest")
-        self.begin_write()
+        self.begin_write(alone)
+        self.alone = alone
         try:
             yield self
         except BaseException:
             self.end_write(commit=False)
             raise
+        finally:
+            self.alone = False
         self.end_write(commit=True)

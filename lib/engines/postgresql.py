@@ -4,8 +4,9 @@ placeholders turned into psycopg's, and the schema version in a table of its own
 
 What differs from SQLite, and where it is handled:
 - Writers run concurrently (SQLite queues them): row locks taken by the triggers order
-  the writes of one learner (sql/setup/postgresql/), and serialize() makes transactions
-  about the same Idempotency-Key wait for each other (an advisory lock).
+  the writes of one learner (sql/setup/postgresql/), serialize() makes transactions
+  about the same Idempotency-Key wait for each other (an advisory lock), and a
+  transaction begun alone (a reset) runs while no other writes (WRITERS_LOCK).
 - A lock wait is bounded by LANG_PORTAL_WRITE_TIMEOUT (lock_timeout): past it the
   request is a 503 to send again, as on SQLite.
 - Identity columns do not start again at 1 when a table is emptied: restart_ids().
@@ -29,6 +30,12 @@ from lib.engines import base
 from lib.engines.faults import FULL_SENTENCE, Busy, Full, Unavailable
 
 MIGRATION_LOCK = 0x6C616E67  # "lang": the advisory lock migrations hold
+# The writers' lock, an advisory lock of two keys (a key space apart from serialize()'s): each
+# write transaction takes it shared as it begins, before any other lock, and one alone (a
+# reset) takes it exclusively. So a reset waits for the writes under way, later writes wait
+# for it, and neither holds a row the other wants meanwhile: whatever the order in which
+# each locks its rows and tables, they cannot deadlock.
+WRITERS_LOCK = f"{MIGRATION_LOCK}, 1"
 
 
 class NumberLoader(Loader):
@@ -100,9 +107,13 @@ class Connection(base.Connection):
         """None: the server answers for its own storage (a fault is an error from it)."""
         return None
 
-    def begin_write(self):
-        """BEGIN, with lock waits bounded by write_timeout (then LockNotAvailable: a 503)."""
-        self.raw.execute(f"BEGIN; SET LOCAL lock_timeout = {int(self.write_timeout * 1000)}")
+    def begin_write(self, alone=False):
+        """BEGIN, with lock waits bounded by write_timeout (then LockNotAvailable: a 503),
+        and the writers' lock: shared, or exclusive when alone."""
+        take = "pg_advisory_xact_lock" if alone else "pg_advisory_xact_lock_shared"
+        self.raw.execute(
+            f"BEGIN; SET LOCAL lock_timeout = {int(self.write_timeout * 1000)}; SELECT {take}({WRITERS_LOCK})"
+        )
 
     def end_write(self, commit):
         if commit:
@@ -116,10 +127,6 @@ class Connection(base.Connection):
     def serialize(self, key):
         """Until this transaction ends, a transaction serialising the same key waits here."""
         self.raw.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
-
-    def lock_exclusive(self, table):
-        """Other writers to the table wait for this transaction; readers do not."""
-        self.raw.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # names come from code, never a request
 
     def settings(self):
         return {}

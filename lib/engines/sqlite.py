@@ -14,7 +14,12 @@ from lib.engines.sqlite_file import file_identity, file_problem
 from lib.engines.wal_sync import WalSync
 from lib.engines.writers import WriterQueue
 
-SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")  # PRAGMA synchronous's 0 to 3
+# What an answered write survives at each synchronous, in WAL mode (where EXTRA is FULL):
+# "full", a power cut; "normal", a crash of the server, but a power cut can take the last
+# writes away (never corrupting the file); "off", a crash of the server only (a power cut
+# can corrupt the file).
+DURABILITY = {"OFF": "off", "NORMAL": "normal", "FULL": "full", "EXTRA": "full"}
 
 
 class Connection(sqlite3.Connection, base.Connection):
@@ -25,8 +30,8 @@ class Connection(sqlite3.Connection, base.Connection):
     path = None
     identity = None
     write_timeout = 5.0
-    synchronous = "FULL"  # as configured (group commit runs the connection at NORMAL)
     wal_sync = None  # at FULL: the WAL is synced after COMMIT, outside the writer's turn
+    changes_at_begin = 0  # total_changes when the write transaction began
     kept_responses = None  # lib/web/response_cache.py
 
     def write_mark(self):
@@ -44,10 +49,10 @@ class Connection(sqlite3.Connection, base.Connection):
             )
         return None if self.path is None else file_problem(self.path, self.identity)
 
-    def begin_write(self):
+    def begin_write(self, alone=False):
         """BEGIN IMMEDIATE (takes SQLite's write lock up front), after our turn in the
         queue; raises WriteTimeout if the turn does not come within write_timeout, and
-        Unavailable if the file cannot take the write."""
+        Unavailable if the file cannot take the write. Every write transaction is alone."""
         problem = self.problem()
         if problem:
             raise Unavailable(f"Nothing was written: {problem}")
@@ -59,12 +64,17 @@ class Connection(sqlite3.Connection, base.Connection):
         except BaseException:
             self._leave_queue()
             raise
+        self.changes_at_begin = self.total_changes
 
     def end_write(self, commit):
         """COMMIT or ROLLBACK, and give the next writer its turn; at FULL, then wait until
-        the commit is on disk (raises NotDurable if the disk cannot say so). A failed
-        statement may have ended the transaction already (disk full, I/O error), and a
-        caller may have rolled back already: then nothing is left to roll back."""
+        the commit is on disk (raises NotDurable if the disk cannot say so), if it changed
+        a row: one that changed none has nothing to keep, and is answered as a read is.
+        (Only rows count, their triggers' included: the schema's changes, which count none,
+        are made by apply_schema, which syncs them itself.) A failed statement may have
+        ended the transaction already (disk full, I/O error), and a caller may have rolled
+        back already: then nothing is left to roll back."""
+        changed = self.total_changes != self.changes_at_begin
         try:
             if commit:
                 self.execute("COMMIT")
@@ -72,7 +82,7 @@ class Connection(sqlite3.Connection, base.Connection):
                 self.execute("ROLLBACK")
         finally:
             self._leave_queue()
-        if commit:
+        if commit and changed:
             self.make_durable()
 
     def make_durable(self):
@@ -89,11 +99,12 @@ class Connection(sqlite3.Connection, base.Connection):
     def serialize(self, key):
         """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
 
-    def lock_exclusive(self, table):
-        """Nothing to do: BEGIN IMMEDIATE has serialised every write transaction already."""
-
     def settings(self):
-        return {"synchronous": self.synchronous}
+        """synchronous as the connection runs (NORMAL under group commit, which syncs the
+        WAL itself), and the durability an answered write has."""
+        synchronous = SYNCHRONOUS_MODES[self._plain_cursor().execute("PRAGMA synchronous").fetchone()[0]]
+        durability = "full (group commit)" if self.wal_sync is not None else DURABILITY[synchronous]
+        return {"synchronous": synchronous, "durability": durability}
 
     def rows(self, sql, params=()):
         """All rows of a query, as dicts."""
@@ -139,7 +150,6 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
     try:
         conn.row_factory = _dict_row
         conn.write_timeout = write_timeout
-        conn.synchronous = synchronous
         conn.execute(f"PRAGMA busy_timeout = {int(write_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"]

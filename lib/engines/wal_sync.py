@@ -8,7 +8,8 @@ writer's sync in turn ("synchronous" in sqlite.org/pragma.html). Here connection
 NORMAL, and after COMMIT, with the lock given to the next writer, the committing thread
 calls WalSync.sync: one thread at a time syncs the WAL file, and a thread whose commit
 came before that sync began waits for it instead of syncing again. A request is answered
-only once its commit is on disk, as at FULL. The WAL is written in order and read back in
+only once its commit is on disk, as at FULL; a commit that changed no row syncs nothing
+(Connection.end_write), as SQLite's own COMMIT then writes nothing. The WAL is written in order and read back in
 order (a crash keeps a prefix of its transactions, each whole), so a sync that also
 covers a later writer's half-written frames changes nothing for recovery.
 

@@ -70,13 +70,13 @@ class Write:
 
 
 @contextmanager
-def idempotent_transaction():
-    """The view's write transaction. If the request's key was answered before, the stored
-    answer is given instead (abort with it: nothing is written), or a 422 when the key
-    came with a different request."""
+def idempotent_transaction(alone=False):
+    """The view's write transaction (alone: while no other writes, lib/db.py). If the
+    request's key was answered before, the stored answer is given instead (abort with it:
+    nothing is written), or a 422 when the key came with a different request."""
     key = _key()
     fingerprint = _fingerprint() if key is not None else None
-    with transaction() as conn:
+    with transaction(alone=alone) as conn:
         if key is not None:
             # Requests with the same key take turns (on PostgreSQL, whose writers run at
             # once): the second finds the first's answer stored, and is given it.
