@@ -40,10 +40,13 @@ GENERATED = {"requests": 0, "by_status": {}}
 FUZZ_DIR = Path(tempfile.mkdtemp(prefix="lang-portal-fuzz-"))
 POSTGRESQL = PostgreSQLServer(POSTGRESQL_URL) if POSTGRESQL_URL else None
 FUZZ_DATABASE = POSTGRESQL.create() if POSTGRESQL else str(FUZZ_DIR / "fuzz.db")
-fuzz_app = create_app({"TESTING": True, "DATABASE": FUZZ_DATABASE})
+BACKUPS = str(FUZZ_DIR / "backups")  # what the fuzzed resets back up, out of the project's folder
+fuzz_app = create_app({"TESTING": True, "DATABASE": FUZZ_DATABASE, "BACKUP_DIR": BACKUPS})
 # The class mode, fuzzed as a signed-in learner (the token is made with the database below).
 FUZZ_CLASS_DATABASE = POSTGRESQL.create() if POSTGRESQL else str(FUZZ_DIR / "fuzz-class.db")
-fuzz_class_app = create_app({"TESTING": True, "DATABASE": FUZZ_CLASS_DATABASE, "ACCESS": "class"})
+fuzz_class_app = create_app(
+    {"TESTING": True, "DATABASE": FUZZ_CLASS_DATABASE, "ACCESS": "class", "BACKUP_DIR": BACKUPS}
+)
 LEARNER = {}
 
 # Static documentation files are left out: schemathesis's WSGI transport leaves the file
