@@ -145,8 +145,10 @@ def class_app_shared(tmp_path_factory):
 
 @pytest.fixture
 def class_app(class_app_shared, class_file, tmp_path, postgresql):
-    """An app in the class mode on a fresh copy of class_file's database."""
+    """An app in the class mode on a fresh copy of class_file's database; its backups go to
+    the test's own directory."""
     template, _ = class_file
+    class_app_shared.config["BACKUP_DIR"] = str(tmp_path / "backups")
     if postgresql is None:
         path = str(tmp_path / "class.db")
         shutil.copyfile(template, path)
