@@ -3,9 +3,11 @@
 (lib/engines/wal_sync.py), and its schema version in PRAGMA user_version."""
 
 import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
+import time
 from urllib.parse import quote
 
 from lib.engines import base
@@ -124,6 +126,22 @@ def _dict_row(cursor, row):
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
+def _switch_to_wal(conn, timeout):
+    """PRAGMA journal_mode = WAL, tried again for up to timeout seconds while another
+    connection reads the file: the switch needs the file to itself, and SQLite answers
+    "database is locked" at once rather than wait in its busy handler, where the two could
+    wait for each other (two servers opening a new file together did)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()["journal_mode"]
+        except sqlite3.OperationalError as e:
+            busy = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.001)  # the other connection's read takes a fraction of a millisecond
+
+
 def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
     """Open a connection with the pragmas every connection must have. Without create,
     a missing file is an error (a server must not start an empty database in its place).
@@ -144,7 +162,7 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"]
         if mode != "wal":
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()["journal_mode"]
+            mode = _switch_to_wal(conn, write_timeout)
         if synchronous == "FULL" and group_commit and mode == "wal" and not in_memory:
             # FULL's sync of the WAL, made after the writer's turn, one for the commits that came together.
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -269,10 +287,21 @@ class SQLite(base.Engine):
             conn.execute("PRAGMA foreign_keys = ON")
         return applied
 
+    @contextlib.contextmanager
     def setup_lock(self, conn):
-        """Nothing to hold: a server's start is made once, by its parent process, before it
-        serves (serve.py)."""
-        return contextlib.nullcontext()
+        """Servers starting together take turns, waiting in the kernel (flock on
+        <database>-setup, beside the file), so the second finds the first's schema and seed
+        and makes neither again: without it both applied the first schema file ("table
+        words already exists"). A database in memory has no one to take turns with."""
+        if conn.path is None:
+            yield
+            return
+        fd = os.open(f"{conn.path}-setup", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # and the lock with it
 
     def restart_ids(self, conn, tables):
         """Nothing to do: an INTEGER PRIMARY KEY that is not AUTOINCREMENT starts again at 1
