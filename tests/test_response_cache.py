@@ -7,7 +7,7 @@ import sys
 
 from lib import db
 from lib.web.response_cache import KEPT_BYTES, KeptResponses
-from tests.helpers import make_app, sqlite_only
+from tests.helpers import make_app, postgresql_only, sqlite_only
 
 WORDS = "/api/words?sort_by=correct_count&order=desc&per_page=100"
 GROUP_WORDS = "/api/groups/1/words?sort_by=correct_count&order=desc&per_page=100"
@@ -77,6 +77,23 @@ def test_a_kept_page_is_served_without_reading_the_words(app, client):
 
 
 @sqlite_only
+def test_each_page_says_whether_it_was_kept(client):
+    """RFC 9211's Cache-Status: read and kept, then answered from memory until a write."""
+    assert client.get(WORDS).headers["Cache-Status"] == "lang-portal; fwd=miss; stored"
+    assert client.get(WORDS).headers["Cache-Status"] == "lang-portal; hit"
+    assert client.get(GROUP_WORDS).headers["Cache-Status"] == "lang-portal; fwd=miss; stored"
+    assert client.get(GROUP_WORDS).headers["Cache-Status"] == "lang-portal; hit"
+    answer(client)
+    assert client.get(WORDS).headers["Cache-Status"] == "lang-portal; fwd=miss; stored"
+
+
+@postgresql_only
+def test_on_postgresql_nothing_is_kept_and_no_page_says_so(client):
+    for _ in range(2):
+        assert "Cache-Status" not in client.get(WORDS).headers
+
+
+@sqlite_only
 def test_with_the_cache_off_every_page_reads_the_words(seeded_database):
     app = make_app(seeded_database, RESPONSE_CACHE=False)
     with app.app_context():
@@ -85,7 +102,8 @@ def test_with_the_cache_off_every_page_reads_the_words(seeded_database):
     client = app.test_client()
     for _ in range(2):
         read.clear()
-        assert client.get(WORDS).status_code == 200
+        response = client.get(WORDS)
+        assert response.status_code == 200 and "Cache-Status" not in response.headers
         assert [sql for sql in read if "FROM words" in sql]
     db.close_connections(app)
 
@@ -121,5 +139,5 @@ def test_the_kept_bodies_stay_within_their_bound():
     assert kept.size <= KEPT_BYTES
     assert kept.get(("/api/words", b"9")) == body
     assert kept.get(("/api/words", b"0")) is None
-    kept.put(("/api/words", b"huge"), b"x" * (KEPT_BYTES // 4 + 1))
+    assert kept.put(("/api/words", b"huge"), b"x" * (KEPT_BYTES // 4 + 1)) is False
     assert kept.get(("/api/words", b"huge")) is None
