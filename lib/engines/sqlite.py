@@ -180,29 +180,43 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
 
 
 class Connections:
-    """The connections of one app in one process: each worker thread keeps one open
-    connection and lends it to one request at a time, as opening one costs more than a
-    whole small request (SQLite reads the schema and the pragmas run)."""
+    """The connections of one app in one process, each lent to one request at a time and
+    kept open for the next, as opening one costs more than a whole small request (SQLite
+    reads the schema and the pragmas run). Up to keep of them wait between requests, the
+    last given back lent first (its kept responses are the freshest); one given back past
+    that is closed. They belong to no thread: a server that makes a thread per connection
+    (Werkzeug's) holds no more than a server of a fixed pool of threads (waitress's)."""
 
-    def __init__(self, open_connection):
+    def __init__(self, open_connection, keep):
         self.open_connection = open_connection
-        self.local = threading.local()
-        self.opened = []
+        self.keep = keep
+        self.lock = threading.Lock()
+        self.idle = []
+        self.opened = set()
 
     def get(self):
-        conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = self.local.conn = self.open_connection()
-            self.opened.append(conn)
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+        conn = self.open_connection()
+        with self.lock:
+            self.opened.add(conn)
         return conn
 
     def put(self, conn):
-        """Back from a request (with no transaction open): the thread keeps it."""
+        """Back from a request (with no transaction open): kept for the next, or closed."""
+        with self.lock:
+            if len(self.idle) < self.keep and conn in self.opened:
+                self.idle.append(conn)
+                return
+            self.opened.discard(conn)
+        conn.close()
 
     def close(self):
-        for conn in self.opened:
+        with self.lock:
+            opened, self.opened, self.idle = self.opened, set(), []
+        for conn in opened:
             conn.close()
-        self.opened.clear()
 
 
 # SQLite's primary result codes (sqlite.org/rescode.html) that mean a fault of the
@@ -229,8 +243,8 @@ class SQLite(base.Engine):
         return connect(target, synchronous, write_timeout, create, group_commit)
 
     def connections(self, target, pool_size, **options):
-        """One connection per thread (pool_size is PostgreSQL's)."""
-        return Connections(lambda: connect(target, create=False, **options))
+        """Connections lent per request, pool_size of them kept open between requests."""
+        return Connections(lambda: connect(target, create=False, **options), pool_size)
 
     def describe(self, target):
         return target

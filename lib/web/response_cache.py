@@ -1,7 +1,7 @@
 """Responses kept until the database is written: a GET whose body depends only on its URL
 and the database is answered again from memory while nothing has been written since.
 
-Each SQLite connection (a worker thread keeps one) keeps its own responses under its
+Each SQLite connection (lent to one request at a time) keeps its own responses under its
 write mark (PRAGMA data_version, which changes when any other connection or process
 commits, and the connection's own count of changes); a mark that moved empties it. The
 mark is read before the view reads, so a kept body is never older than its mark. On
@@ -21,7 +21,9 @@ from lib.db import get_db
 from lib.web import auth
 
 HIT, MISS, STORED = "lang-portal; hit", "lang-portal; fwd=miss", "lang-portal; fwd=miss; stored"
-KEPT_BYTES = 1024 * 1024  # per connection (8 threads: 8 MiB a process at most); a body over a quarter is not kept
+# Per connection (LANG_PORTAL_POOL_SIZE are kept between requests: 10 MiB a process by
+# default); a body over a quarter is not kept.
+KEPT_BYTES = 1024 * 1024
 
 
 class KeptResponses:
