@@ -132,7 +132,8 @@ SETTINGS = {
     # At FULL, commits made together share one sync of the WAL (lib/engines/wal_sync.py).
     "GROUP_COMMIT": ("LANG_PORTAL_GROUP_COMMIT", "on", _switch),
     "WRITE_TIMEOUT": ("LANG_PORTAL_WRITE_TIMEOUT", "5", _seconds),
-    # PostgreSQL only: connections per server process (one per thread is enough).
+    # Connections per server process (one per thread is enough): on SQLite those kept open
+    # between requests, on PostgreSQL the most open at once.
     "POOL_SIZE": ("LANG_PORTAL_POOL_SIZE", "10", _count),
     "CORS_ORIGINS": ("LANG_PORTAL_CORS_ORIGINS", ",".join(DEV_ORIGINS), _origins),
     "API_TOKEN": ("LANG_PORTAL_API_TOKEN", "", _token),

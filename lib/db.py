@@ -39,7 +39,7 @@ def connect_app_db(app, create=False):
 
 def get_db():
     """The connection of the current request, lent by the app's connections in this
-    process (one per thread on SQLite, a pool on PostgreSQL)."""
+    process (on either engine a pool, whatever thread the request runs on)."""
     if "db" not in g:
         g.db = _connections(current_app).get()
     return g.db

@@ -61,8 +61,8 @@ def full_scans(conn, sql):
 @pytest.mark.parametrize(("method", "path", "body"), HOT_REQUESTS)
 def test_hot_request_scans_no_big_table(history_app, method, path, body):
     client = history_app.test_client()
-    client.get("/api/health")  # opens this thread's connection
-    conn = history_app.extensions["lang_portal_connections"].local.conn
+    with history_app.app_context():
+        conn = db.get_db()  # and given back: the next request is lent it
     statements = []
     conn.set_trace_callback(statements.append)
     try:

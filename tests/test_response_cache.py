@@ -2,12 +2,15 @@
 kept page is served without reading the database, and every write, through the API, by
 another connection or by another process, is seen by the next request."""
 
+import contextlib
+import os
 import subprocess
 import sys
+import threading
 
 from lib import db
 from lib.web.response_cache import KEPT_BYTES, KeptResponses
-from tests.helpers import make_app, sqlite_only
+from tests.helpers import make_app, postgresql_only, sqlite_only
 
 WORDS = "/api/words?sort_by=correct_count&order=desc&per_page=100"
 GROUP_WORDS = "/api/groups/1/words?sort_by=correct_count&order=desc&per_page=100"
@@ -77,6 +80,70 @@ def test_a_kept_page_is_served_without_reading_the_words(app, client):
 
 
 @sqlite_only
+def test_each_page_says_whether_it_was_kept(client):
+    """RFC 9211's Cache-Status: read and kept, then answered from memory until a write."""
+    assert client.get(WORDS).headers["Cache-Status"] == "lang-portal; fwd=miss; stored"
+    assert client.get(WORDS).headers["Cache-Status"] == "lang-portal; hit"
+    assert client.get(GROUP_WORDS).headers["Cache-Status"] == "lang-portal; fwd=miss; stored"
+    assert client.get(GROUP_WORDS).headers["Cache-Status"] == "lang-portal; hit"
+    answer(client)
+    assert client.get(WORDS).headers["Cache-Status"] == "lang-portal; fwd=miss; stored"
+
+
+def descriptors_of(database):
+    """How many descriptors this process holds of the SQLite file: one per open connection,
+    and those of connections closed while others were open, which SQLite keeps (closing
+    one would drop the others' locks) and gives to the next connection it opens."""
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return targets.count(os.path.abspath(database))
+
+
+@sqlite_only
+def test_requests_each_on_a_thread_of_its_own_share_one_connection_and_its_pages(app, client):
+    """As under Werkzeug's server, a thread per connection: a connection is lent to each
+    request, not kept by its thread, so the threads leave one behind, and its pages are
+    kept for the next thread's request."""
+    said = []
+    for _ in range(20):
+        thread = threading.Thread(target=lambda: said.append(client.get(WORDS).headers["Cache-Status"]))
+        thread.start()
+        thread.join()
+    assert said == ["lang-portal; fwd=miss; stored"] + ["lang-portal; hit"] * 19
+    assert descriptors_of(app.config["DATABASE"]) == 1
+
+
+@sqlite_only
+def test_threads_that_read_at_once_leave_as_many_connections_as_read_at_once(app, client):
+    """Five rounds of 8 new threads reading together: 8 connections at most, not 40."""
+    statuses = []
+
+    def reads(together):
+        together.wait(timeout=10)
+        statuses.extend(client.get(WORDS).status_code for _ in range(3))
+
+    for _ in range(5):
+        together = threading.Barrier(8)
+        threads = [threading.Thread(target=reads, args=(together,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert statuses == [200] * 120
+    assert descriptors_of(app.config["DATABASE"]) <= 8
+    db.close_connections(app)
+    assert descriptors_of(app.config["DATABASE"]) == 0
+
+
+@postgresql_only
+def test_on_postgresql_nothing_is_kept_and_no_page_says_so(client):
+    for _ in range(2):
+        assert "Cache-Status" not in client.get(WORDS).headers
+
+
+@sqlite_only
 def test_with_the_cache_off_every_page_reads_the_words(seeded_database):
     app = make_app(seeded_database, RESPONSE_CACHE=False)
     with app.app_context():
@@ -85,7 +152,8 @@ def test_with_the_cache_off_every_page_reads_the_words(seeded_database):
     client = app.test_client()
     for _ in range(2):
         read.clear()
-        assert client.get(WORDS).status_code == 200
+        response = client.get(WORDS)
+        assert response.status_code == 200 and "Cache-Status" not in response.headers
         assert [sql for sql in read if "FROM words" in sql]
     db.close_connections(app)
 
@@ -121,5 +189,5 @@ def test_the_kept_bodies_stay_within_their_bound():
     assert kept.size <= KEPT_BYTES
     assert kept.get(("/api/words", b"9")) == body
     assert kept.get(("/api/words", b"0")) is None
-    kept.put(("/api/words", b"huge"), b"x" * (KEPT_BYTES // 4 + 1))
+    assert kept.put(("/api/words", b"huge"), b"x" * (KEPT_BYTES // 4 + 1)) is False
     assert kept.get(("/api/words", b"huge")) is None

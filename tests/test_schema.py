@@ -1,5 +1,8 @@
-"""Schema files, pragmas, and upgrading a database made by an older version."""
+"""Schema files, pragmas, upgrading a database made by an older version, and servers
+starting together on a new one."""
 
+import functools
+import multiprocessing
 import re
 import sqlite3
 
@@ -7,7 +10,8 @@ import pytest
 
 from lib import db, schema
 from lib.domain import counters, resets, vocabulary
-from tests.helpers import ENGINE, make_app, sqlite_only
+from tests import starts
+from tests.helpers import ENGINE, TEST_SEED_DIR, make_app, snapshot, sqlite_only
 
 
 @sqlite_only
@@ -48,6 +52,65 @@ def test_schema_is_at_the_latest_version(conn):
 
 def test_migrate_applies_nothing_twice(conn):
     assert schema.migrate(conn) == []
+
+
+def at_once(task, targets, processes=3):
+    """Run task(target) in each of processes processes at the same moment, for each of
+    targets in turn (tests/starts.py); what each raised."""
+    context = multiprocessing.get_context("spawn")  # no fork of the test process and its threads
+    barrier, outcomes = context.Barrier(processes), context.Queue()
+    running = [
+        context.Process(target=starts.each_at_once, args=(task, targets, barrier, outcomes)) for _ in range(processes)
+    ]
+    try:
+        for process in running:
+            process.start()
+        failures = [failure for _ in range(processes * len(targets)) if (failure := outcomes.get(timeout=120))]
+        for process in running:
+            process.join(timeout=60)
+        return failures
+    finally:
+        for process in running:
+            if process.is_alive():
+                process.kill()
+
+
+@sqlite_only
+def test_connections_opened_together_on_a_new_file_all_get_the_wal(tmp_path):
+    """The switch to WAL needs the file to itself, and SQLite refuses it at once ("database
+    is locked") while another connection reads the file, so connect() tries again: 3
+    processes open each of 100 new files at once (15 to 25 of the 300 were refused)."""
+    assert at_once(starts.open_in_wal, [str(tmp_path / f"new-{n}.db") for n in range(100)]) == []
+
+
+def started_snapshot(target):
+    """The snapshot of a database just started, but for the moment its learner was made."""
+    conn = db.connect(target, create=False)
+    try:
+        with db.transaction(conn):
+            conn.execute("UPDATE learners SET created_at = '2026-01-01T00:00:00Z'")
+        return snapshot(conn)
+    finally:
+        conn.close()
+
+
+def test_servers_starting_together_on_a_new_database_make_and_seed_it_once(tmp_path, postgresql, seeded_database):
+    """Three processes start on a database that does not exist yet (SQLite: a file; PostgreSQL:
+    an empty database), four times over: each start succeeds, and the database is the same
+    as one started alone (migrated and seeded once: no seed twice, no gap in its ids)."""
+    if postgresql is None:
+        targets = [str(tmp_path / f"new-{n}.db") for n in range(4)]
+    else:
+        targets = [postgresql.create() for _ in range(4)]
+    try:
+        assert at_once(functools.partial(starts.start, TEST_SEED_DIR), targets) == []
+        expected = started_snapshot(seeded_database)
+        for target in targets:
+            assert started_snapshot(target) == expected, target
+    finally:
+        if postgresql is not None:
+            for target in targets:
+                postgresql.drop(target)
 
 
 @sqlite_only

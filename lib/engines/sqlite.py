@@ -3,9 +3,11 @@
 (lib/engines/wal_sync.py), and its schema version in PRAGMA user_version."""
 
 import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
+import time
 from urllib.parse import quote
 
 from lib.engines import base
@@ -135,6 +137,22 @@ def _dict_row(cursor, row):
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
+def _switch_to_wal(conn, timeout):
+    """PRAGMA journal_mode = WAL, tried again for up to timeout seconds while another
+    connection reads the file: the switch needs the file to itself, and SQLite answers
+    "database is locked" at once rather than wait in its busy handler, where the two could
+    wait for each other (two servers opening a new file together did)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()["journal_mode"]
+        except sqlite3.OperationalError as e:
+            busy = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.001)  # the other connection's read takes a fraction of a millisecond
+
+
 def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_commit=True):
     """Open a connection with the pragmas every connection must have. Without create,
     a missing file is an error (a server must not start an empty database in its place).
@@ -154,7 +172,7 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()["journal_mode"]
         if mode != "wal":
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()["journal_mode"]
+            mode = _switch_to_wal(conn, write_timeout)
         if synchronous == "FULL" and group_commit and mode == "wal" and not in_memory:
             # FULL's sync of the WAL, made after the writer's turn, one for the commits that came together.
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -172,29 +190,43 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
 
 
 class Connections:
-    """The connections of one app in one process: each worker thread keeps one open
-    connection and lends it to one request at a time, as opening one costs more than a
-    whole small request (SQLite reads the schema and the pragmas run)."""
+    """The connections of one app in one process, each lent to one request at a time and
+    kept open for the next, as opening one costs more than a whole small request (SQLite
+    reads the schema and the pragmas run). Up to keep of them wait between requests, the
+    last given back lent first (its kept responses are the freshest); one given back past
+    that is closed. They belong to no thread: a server that makes a thread per connection
+    (Werkzeug's) holds no more than a server of a fixed pool of threads (waitress's)."""
 
-    def __init__(self, open_connection):
+    def __init__(self, open_connection, keep):
         self.open_connection = open_connection
-        self.local = threading.local()
-        self.opened = []
+        self.keep = keep
+        self.lock = threading.Lock()
+        self.idle = []
+        self.opened = set()
 
     def get(self):
-        conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = self.local.conn = self.open_connection()
-            self.opened.append(conn)
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+        conn = self.open_connection()
+        with self.lock:
+            self.opened.add(conn)
         return conn
 
     def put(self, conn):
-        """Back from a request (with no transaction open): the thread keeps it."""
+        """Back from a request (with no transaction open): kept for the next, or closed."""
+        with self.lock:
+            if len(self.idle) < self.keep and conn in self.opened:
+                self.idle.append(conn)
+                return
+            self.opened.discard(conn)
+        conn.close()
 
     def close(self):
-        for conn in self.opened:
+        with self.lock:
+            opened, self.opened, self.idle = self.opened, set(), []
+        for conn in opened:
             conn.close()
-        self.opened.clear()
 
 
 # SQLite's primary result codes (sqlite.org/rescode.html) that mean a fault of the
@@ -221,8 +253,8 @@ class SQLite(base.Engine):
         return connect(target, synchronous, write_timeout, create, group_commit)
 
     def connections(self, target, pool_size, **options):
-        """One connection per thread (pool_size is PostgreSQL's)."""
-        return Connections(lambda: connect(target, create=False, **options))
+        """Connections lent per request, pool_size of them kept open between requests."""
+        return Connections(lambda: connect(target, create=False, **options), pool_size)
 
     def describe(self, target):
         return target
@@ -279,10 +311,21 @@ class SQLite(base.Engine):
             conn.execute("PRAGMA foreign_keys = ON")
         return applied
 
+    @contextlib.contextmanager
     def setup_lock(self, conn):
-        """Nothing to hold: a server's start is made once, by its parent process, before it
-        serves (serve.py)."""
-        return contextlib.nullcontext()
+        """Servers starting together take turns, waiting in the kernel (flock on
+        <database>-setup, beside the file), so the second finds the first's schema and seed
+        and makes neither again: without it both applied the first schema file ("table
+        words already exists"). A database in memory has no one to take turns with."""
+        if conn.path is None:
+            yield
+            return
+        fd = os.open(f"{conn.path}-setup", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # and the lock with it
 
     def restart_ids(self, conn, tables):
         """Nothing to do: an INTEGER PRIMARY KEY that is not AUTOINCREMENT starts again at 1
