@@ -70,11 +70,24 @@ def test_too_few_answers_is_a_422_at_once_and_queues_nothing(client, conn):
     assert conn.scalar("SELECT count(*) FROM jobs") == 0
 
 
-def test_the_count_of_answers_that_count_is_the_logs(app, conn, tmp_path):
+def test_the_count_of_answers_that_count_is_the_logs_read_in_batches_or_not(app, conn, tmp_path, monkeypatch):
     give_answers(app, tmp_path, 1)
-    from lib.domain import schedules
+    expected = schedules.answers_log(conn, 1).reviews
+    assert schedules.counted_answers(conn, 1) == expected > 0
+    monkeypatch.setattr(schedules, "COUNT_BATCH", 7)  # a word's answers split across batches
+    assert schedules.counted_answers(conn, 1) == expected
 
-    assert schedules.counted_answers(conn, 1) == schedules.answers_log(conn, 1).reviews > 0
+
+def test_counting_for_a_fit_stops_once_it_has_found_enough(app, conn, tmp_path, monkeypatch):
+    give_answers(app, tmp_path, 1)
+    monkeypatch.setattr(schedules, "COUNT_BATCH", 10)
+    read = []
+    rows = conn.rows
+    monkeypatch.setattr(conn, "rows", lambda sql, params=(): read.append(len(found := rows(sql, params))) or found)
+    found = schedules.counted_answers(conn, 1, up_to=20)
+    total = conn.scalar("SELECT count(*) FROM word_review_items WHERE learner_id = 1")
+    assert 20 <= found < schedules.answers_log(conn, 1).reviews
+    assert sum(read) < total / 2, (sum(read), total)
 
 
 def test_a_queued_job_is_cancelled_at_once_and_an_ended_one_stays(app, client, conn, tmp_path, enough):
