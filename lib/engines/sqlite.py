@@ -34,6 +34,7 @@ class Connection(sqlite3.Connection, base.Connection):
     write_timeout = 5.0
     wal_sync = None  # at FULL: the WAL is synced after COMMIT, outside the writer's turn
     changes_at_begin = 0  # total_changes when the write transaction began
+    read_only = False  # opened while the file was write-protected: never writes, even once it is not
     kept_responses = None  # lib/web/response_cache.py
 
     def write_mark(self):
@@ -181,6 +182,8 @@ def connect(path, synchronous="FULL", write_timeout=5.0, create=True, group_comm
             conn.execute(f"PRAGMA synchronous = {synchronous}")
         if not in_memory:
             conn.path = os.path.abspath(path)
+            # SQLite opens a write-protected file read-only, and the connection stays so.
+            conn.read_only = not os.access(conn.path, os.W_OK)
             conn.identity = file_identity(conn.path)
             conn.writers = WriterQueue.for_path(conn.path)
     except BaseException:
@@ -214,9 +217,10 @@ class Connections:
         return conn
 
     def put(self, conn):
-        """Back from a request (with no transaction open): kept for the next, or closed."""
+        """Back from a request (with no transaction open): kept for the next, or closed (so
+        is one opened read-only, which would refuse writes once the file takes them again)."""
         with self.lock:
-            if len(self.idle) < self.keep and conn in self.opened:
+            if len(self.idle) < self.keep and conn in self.opened and not conn.read_only:
                 self.idle.append(conn)
                 return
             self.opened.discard(conn)
