@@ -213,8 +213,11 @@ def optimize_command(learner_id):
 @with_appcontext
 @click.argument("job_id", type=int)
 @click.option("--owner", required=True)
-def run_job_command(job_id, owner):
+@click.option("--parent", type=int, help="the serving process that started it: the job ends with it")
+def run_job_command(job_id, owner, parent):
     """Run a job a worker has taken (lib/worker.py starts this in a process of its own)."""
+    if parent is not None:
+        worker.die_with_parent(parent)
     os.nice(19)  # the serving processes' requests come first for the cores
     conn = db.connect_app_db(current_app)
     try:
