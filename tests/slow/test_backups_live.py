@@ -2,6 +2,7 @@
 clients write, a full reset through the API undone by a restore, a reset refused when its
 backup cannot be written, and the retention of automatic backups."""
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -40,11 +41,17 @@ def flask(database, *args, backup_dir, env=None):
     )
 
 
+@contextlib.contextmanager
 def serving(database, tmp_path, backup_dir, env=None):
+    """serve.py on database, backing up into backup_dir; its base URL, stopped at the end."""
     port = free_port()
-    log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 (closed by the caller's stop)
     env = {"LANG_PORTAL_BACKUP_DIR": str(backup_dir), "LANG_PORTAL_BACKUP_EVERY": "0", **(env or {})}
-    return start_server(database, port, log, env=env), f"http://127.0.0.1:{port}", log
+    with open(tmp_path / f"server-{port}.log", "wb") as log:
+        server = start_server(database, port, log, env=env)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(server)
 
 
 def wait_for_reviews(ledger, at_least, deadline_seconds=60):
@@ -67,21 +74,19 @@ def acknowledged(ledger):
 
 def test_a_backup_taken_under_write_load_is_whole_and_holds_every_acknowledged_answer(database, tmp_path):
     backup_dir = tmp_path / "backups"
-    server, url, log = serving(database, tmp_path, backup_dir)
     ledger, done = Ledger(), threading.Event()
-    clients = threading.Thread(target=run_clients, args=(url, ledger, CLIENTS, 100_000), kwargs={"stop": done})
-    try:
+    with serving(database, tmp_path, backup_dir) as url:
+        clients = threading.Thread(target=run_clients, args=(url, ledger, CLIENTS, 100_000), kwargs={"stop": done})
         clients.start()
-        wait_for_reviews(ledger, 300)
-        before = acknowledged(ledger)  # every answer acknowledged before the backup began
-        made = flask(database, "backup", backup_dir=backup_dir)
-        assert made.returncode == 0, made.stderr
-        wait_for_reviews(ledger, len(ledger.reviews) + 100)  # the writes went on during and after it
-    finally:
-        done.set()
-        clients.join()
-        stop(server)
-        log.close()
+        try:
+            wait_for_reviews(ledger, 300)
+            before = acknowledged(ledger)  # every answer acknowledged before the backup began
+            made = flask(database, "backup", backup_dir=backup_dir)
+            assert made.returncode == 0, made.stderr
+            wait_for_reviews(ledger, len(ledger.reviews) + 100)  # the writes went on during and after it
+        finally:
+            done.set()
+            clients.join()
     assert ledger.statuses[500] == 0 and ledger.statuses[503] == 0, ledger.statuses
     [about] = backups.listing(backup_dir)
     assert about["answers"] >= len(before.reviews)
@@ -102,9 +107,13 @@ def test_a_backup_taken_under_write_load_is_whole_and_holds_every_acknowledged_a
 
 def test_a_full_reset_through_the_api_and_a_restore_bring_every_answer_back(database, tmp_path):
     backup_dir = tmp_path / "backups"
-    server, url, log = serving(database, tmp_path, backup_dir)
     ledger = Ledger()
-    try:
+
+    def restore(name):
+        restored = flask(database, "restore", str(backup_dir / name), "--yes", backup_dir=backup_dir)
+        assert restored.returncode == 0, restored.stderr
+
+    with serving(database, tmp_path, backup_dir) as url:
         run_clients(url, ledger, CLIENTS, 40)
         assert len(ledger.reviews) > 50 and ledger.statuses[500] == 0, ledger.statuses
         stats = requests.get(f"{url}/api/dashboard/quick-stats", timeout=10).json()
@@ -112,28 +121,21 @@ def test_a_full_reset_through_the_api_and_a_restore_bring_every_answer_back(data
         assert reset.status_code == 200, reset.text
         name = reset.json()["backup"]
         assert requests.get(f"{url}/api/study_sessions", timeout=10).json()["items"] == []
-        if ENGINE == "postgresql":
-            stop(server)  # pg_restore's locks would hold running servers up (docs/operations.md)
-        restored = flask(database, "restore", str(backup_dir / name), "--yes", backup_dir=backup_dir)
-        assert restored.returncode == 0, restored.stderr
-        if ENGINE == "postgresql":
-            server, url, log2 = serving(database, tmp_path, backup_dir)
-            log.close()
-            log = log2
-        # The server serves the restored history, its response cache included.
-        assert requests.get(f"{url}/api/dashboard/quick-stats", timeout=10).json() == stats
-    finally:
-        stop(server)
-        log.close()
+        if ENGINE == "sqlite":
+            restore(name)  # while the server runs; it serves the restored history, its cache included
+            assert requests.get(f"{url}/api/dashboard/quick-stats", timeout=10).json() == stats
+    if ENGINE == "postgresql":
+        restore(name)  # with the server stopped: pg_restore's locks would hold it up (docs/operations.md)
+        with serving(database, tmp_path, backup_dir) as url:
+            assert requests.get(f"{url}/api/dashboard/quick-stats", timeout=10).json() == stats
     check_database(database, ledger, exact=True)
 
 
 def test_a_reset_whose_backup_cannot_be_written_changes_nothing(database, tmp_path):
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the backup directory would be")
-    server, url, log = serving(database, tmp_path, blocked)
     ledger = Ledger()
-    try:
+    with serving(database, tmp_path, blocked) as url:
         run_clients(url, ledger, 4, 25)
         assert ledger.reviews, ledger.statuses
         for path in ("/api/reset_history", "/api/study_sessions/reset", "/api/full_reset"):
@@ -141,26 +143,20 @@ def test_a_reset_whose_backup_cannot_be_written_changes_nothing(database, tmp_pa
             assert refused.status_code == 503, refused.text
             assert "No backup could be made" in refused.json()["error"]
         assert requests.get(f"{url}/api/health", timeout=10).status_code == 200
-    finally:
-        stop(server)
-        log.close()
     check_database(database, ledger, exact=True)
 
 
 def test_the_retention_keeps_exactly_the_newest_automatic_backups_and_every_one_by_hand(database, tmp_path):
     backup_dir = tmp_path / "backups"
-    server, url, log = serving(database, tmp_path, backup_dir, env={"LANG_PORTAL_BACKUP_KEEP": "3"})
-    try:
-        by_hand = flask(database, "backup", backup_dir=backup_dir, env={"LANG_PORTAL_BACKUP_KEEP": "3"})
+    keep = {"LANG_PORTAL_BACKUP_KEEP": "3"}
+    with serving(database, tmp_path, backup_dir, env=keep) as url:
+        by_hand = flask(database, "backup", backup_dir=backup_dir, env=keep)
         assert by_hand.returncode == 0, by_hand.stderr
         names = []
         for _ in range(6):
             reset = requests.post(f"{url}/api/reset_history", json={}, timeout=60)
             assert reset.status_code == 200, reset.text
             names.append(reset.json()["backup"])
-    finally:
-        stop(server)
-        log.close()
     kept = backups.listing(backup_dir)
     assert sorted(about["name"] for about in kept if about["automatic"]) == sorted(names[-3:])
     assert [about["reason"] for about in kept if not about["automatic"]] == ["by-hand"]
